@@ -98,8 +98,9 @@ deps:
 
 # The suite: plain build, then the same suite under ASan+UBSan. One summary line at the end.
 check: deps
-	$(MAKE) all
-	$(MAKE) all SANITIZE=address,undefined
+	@echo "check: building (plain and ASan+UBSan)"
+	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory all SANITIZE=address,undefined
 	@bash tests/run bin build/plain build/san/bin build/san
 
 test: all

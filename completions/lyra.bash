@@ -3,7 +3,6 @@ _lyra() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} words
 	case $prog in
 	audit) words="verify log tail export anchor archive --action --actor --anchor --archive --before --db --export --follow --format --from --help --interval --limit --lines --metrics --object --out --quiet --strict --to --verbose --version " ;;
-	mdfeed) words="markets snapshot candles record replay --batch --bbo --db --depth --endpoint --from --funding --help --interval --max-age --max-wait --metrics --quiet --refresh --retries --speed --store --strict --symbol --timeout --to --trades --type --venue --verbose --version " ;;
 	*) return ;;
 	esac
 	case ${COMP_WORDS[COMP_CWORD-1]} in
@@ -11,4 +10,4 @@ _lyra() {
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-complete -o default -F _lyra audit mdfeed
+complete -o default -F _lyra audit
