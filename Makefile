@@ -101,6 +101,7 @@ check: deps
 	@echo "check: building (plain and ASan+UBSan)"
 	@$(MAKE) -s --no-print-directory all
 	@$(MAKE) -s --no-print-directory all SANITIZE=address,undefined
+	@sh tests/lint.sh && echo "check: lint clean"
 	@bash tests/run bin build/plain build/san/bin build/san
 
 test: all

@@ -65,11 +65,11 @@ void lyra_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lyra_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lyra_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: message" and exit with code (after the stdout check). */
-_Noreturn void lyra_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lyra_die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* Die with the last library error (error.h): its message and its exit class. */
-_Noreturn void lyra_die_last(void);
+void lyra_die_last(void) __attribute__((noreturn));
 /* Usage error: "prog: message", the usage lines, a hint to --help; exit 64. */
-_Noreturn void lyra_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lyra_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* Match a subcommand name against spec->cmds; returns its index or dies with a usage error
  * naming the closest command. name NULL: usage error "missing command". */

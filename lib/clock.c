@@ -124,7 +124,7 @@ int lyra_time_parse(const char *s, int64_t *us)
 	if (*p == '+' || *p == '-') {
 		int neg = *p++ == '-', n = 0;
 		year = 0;
-		while (isdig(p[n]) && n < 7)
+		while (n < 7 && isdig(p[n]))
 			year = year * 10 + (p[n++] - '0');
 		if (n < 4 || n > 6)
 			goto bad;

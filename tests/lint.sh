@@ -5,7 +5,7 @@ set -u
 status=0
 if command -v cppcheck >/dev/null; then
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
-		--suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd tests/tools || status=1
+		--suppress=missingIncludeSystem --inline-suppr --library=tests/cppcheck.cfg -Ilib lib cmd tests/tools || status=1
 fi
 for m in man/*.[157]; do
 	out=$(mandoc -T lint -W warning "$m" 2>&1 | grep -v 'referenced manual not found\|mandoc.db')
