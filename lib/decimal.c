@@ -109,8 +109,10 @@ static void quote_input(const char *s, size_t len, char *buf, size_t size)
 		unsigned char c = (unsigned char)s[i];
 		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
-	if (n < len)
-		memcpy(buf + n, "...", 3), n += 3;
+	if (n < len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
 	buf[n] = '\0';
 }
 
@@ -128,7 +130,8 @@ static int parse_fail(const char *s, size_t len, const char *why, long long at, 
 	                  why, (unsigned char)c, at);
 }
 
-int lyra_dec_parse(const char *s, size_t len, struct lyra_dec *out)
+/* Every accepted form and every error; lyra_dec_parse's fast path covers the common ones. */
+static int parse_general(const char *s, size_t len, struct lyra_dec *out)
 {
 	const char *p = s, *end = s + len;
 	uint64_t m = 0;       /* significant digits read so far, pending zeros excluded */
@@ -222,55 +225,96 @@ int lyra_dec_parse(const char *s, size_t len, struct lyra_dec *out)
 	return 0;
 }
 
+int lyra_dec_parse(const char *s, size_t len, struct lyra_dec *out)
+{
+	const char *p, *end, *digits;
+	uint64_t m = 0;
+	unsigned d;
+	long frac = 0, n;
+	int neg = 0;
+
+	if (len == 0)
+		return parse_fail(s, 0, "empty", -1, 0);
+	p = s;
+	end = s + len;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	digits = p;
+	while (p < end && (d = (unsigned)(unsigned char)*p - '0') < 10) {
+		m = m * 10 + d;
+		p++;
+	}
+	n = p - digits;
+	if (p < end && *p == '.') {
+		const char *f = ++p;
+		while (p < end && (d = (unsigned)(unsigned char)*p - '0') < 10) {
+			m = m * 10 + d;
+			p++;
+		}
+		frac = p - f;
+	}
+	n += frac;
+	if (p != end || n == 0 || n > 18)
+		return parse_general(s, len, out);
+	out->mant = neg ? -(int64_t)m : (int64_t)m;
+	out->scale = (int)frac;
+	return 0;
+}
+
 int lyra_dec_parse_cstr(const char *s, struct lyra_dec *out)
 {
 	return lyra_dec_parse(s, strlen(s), out);
 }
 
+static int count_digits(uint64_t m)
+{
+	int t;
+
+	if (m < 10)
+		return 1;
+	t = (64 - __builtin_clzll(m)) * 1233 >> 12;
+	return t + (m >= p10[t]);
+}
+
 int lyra_dec_format(struct lyra_dec d, char *buf)
 {
-	char tmp[24], *end = tmp + sizeof tmp, *q = end, *o = buf;
 	uint64_t m = mag(d.mant);
-	int nd, scale = d.scale;
+	int scale = d.scale, nd, len, k;
+	char *o;
 
 	if (!scale_ok(scale)) {
 		buf[0] = '\0';
 		return bad_scale(scale);
 	}
-	while (m >= 100) {
-		uint64_t r = m % 100;
+	nd = count_digits(m);
+	len = (d.mant < 0) + (nd > scale ? nd - scale : 1) + (scale ? scale + 1 : 0);
+	o = buf + len;
+	*o = '\0';
+	for (k = scale; k >= 2; k -= 2) {
+		o -= 2;
+		memcpy(o, digits2 + 2 * (m % 100), 2);
 		m /= 100;
-		q -= 2;
-		memcpy(q, digits2 + 2 * r, 2);
+	}
+	if (k) {
+		*--o = (char)('0' + m % 10);
+		m /= 10;
+	}
+	if (scale)
+		*--o = '.';
+	while (m >= 100) {
+		o -= 2;
+		memcpy(o, digits2 + 2 * (m % 100), 2);
+		m /= 100;
 	}
 	if (m >= 10) {
-		q -= 2;
-		memcpy(q, digits2 + 2 * m, 2);
+		o -= 2;
+		memcpy(o, digits2 + 2 * m, 2);
 	} else {
-		*--q = (char)('0' + m);
+		*--o = (char)('0' + m);
 	}
-	nd = (int)(end - q);
 	if (d.mant < 0)
-		*o++ = '-';
-	if (scale == 0) {
-		memcpy(o, q, (size_t)nd);
-		o += nd;
-	} else if (nd > scale) {
-		memcpy(o, q, (size_t)(nd - scale));
-		o += nd - scale;
-		*o++ = '.';
-		memcpy(o, q + nd - scale, (size_t)scale);
-		o += scale;
-	} else {
-		*o++ = '0';
-		*o++ = '.';
-		memset(o, '0', (size_t)(scale - nd));
-		o += scale - nd;
-		memcpy(o, q, (size_t)nd);
-		o += nd;
-	}
-	*o = '\0';
-	return (int)(o - buf);
+		*--o = '-';
+	return len;
 }
 
 int lyra_dec_format_trim(struct lyra_dec d, char *buf)
@@ -592,7 +636,8 @@ int lyra_dec_round_to(struct lyra_dec a, struct lyra_dec step, enum lyra_round m
 	bump = round_bump(q, r, t, a.mant < 0, mode);
 	if (bump < 0)
 		return binary_fail("round", a, "to step", step, "not a multiple of the step");
-	if (store(a.mant < 0, (q + (unsigned)bump) * t, s, out) < 0)
+	/* A multiple of the step needs no more digits than the step: carry the step's scale. */
+	if (store(a.mant < 0, (q + (unsigned)bump) * (uint64_t)step.mant, step.scale, out) < 0)
 		return binary_fail("round", a, "to step", step, "result out of range");
 	return 0;
 }

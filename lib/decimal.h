@@ -75,7 +75,8 @@ int lyra_dec_rescale(struct lyra_dec a, int scale, enum lyra_round mode, struct 
 struct lyra_dec lyra_dec_normalize(struct lyra_dec a);
 
 /* Round a to a multiple of step (tick size or lot size, step > 0) with mode; the result carries
- * step's scale (or a's, if larger). -1 on step <= 0, overflow, or inexact with EXACT.
+ * step's scale (a multiple of the step never needs more digits). -1 on step <= 0, overflow, or
+ * inexact with EXACT.
  * Example: px 43250.537 tick 0.01 DOWN -> 43250.53; qty 1.23456789 lot 0.001 TRUNC -> 1.234. */
 int lyra_dec_round_to(struct lyra_dec a, struct lyra_dec step, enum lyra_round mode,
                       struct lyra_dec *out);
