@@ -116,28 +116,6 @@ static long long parse_count(const char *opt, const char *v)
 
 /* ---- reading entries ---- */
 
-struct query {
-	sqlite3_stmt *stmt;
-};
-
-static void entry_from_row(sqlite3_stmt *s, struct lyra_audit_entry *e)
-{
-	e->seq = sqlite3_column_int64(s, 0);
-	e->ts = sqlite3_column_int64(s, 1);
-	e->actor = (const char *)sqlite3_column_text(s, 2);
-	e->action = (const char *)sqlite3_column_text(s, 3);
-	e->object = (const char *)sqlite3_column_text(s, 4);
-	e->details = (const char *)sqlite3_column_text(s, 5);
-	lyra_audit_copy_hash(e->prev_hash, (const char *)sqlite3_column_text(s, 6));
-	lyra_audit_copy_hash(e->hash, (const char *)sqlite3_column_text(s, 7));
-	if (!e->actor) e->actor = "";
-	if (!e->action) e->action = "";
-	if (!e->object) e->object = "";
-	if (!e->details) e->details = "{}";
-}
-
-#define ENTRY_COLS "seq, ts, actor, action, object, details, prev_hash, hash"
-
 static int matches(const struct args *a, const struct lyra_audit_entry *e)
 {
 	if (a->actor && strcmp(a->actor, e->actor) != 0)
@@ -249,7 +227,7 @@ static void sink_close(struct sink *k)
 static sqlite3_stmt *select_range(const struct args *a, int64_t after_seq)
 {
 	sqlite3_stmt *s = lyra_store_prepare(store,
-		"SELECT " ENTRY_COLS " FROM audit WHERE seq > ?1 AND ts >= ?2 AND ts < ?3"
+		"SELECT " LYRA_AUDIT_COLS " FROM audit WHERE seq > ?1 AND ts >= ?2 AND ts < ?3"
 		" AND (?4 IS NULL OR actor = ?4) ORDER BY seq");
 	if (!s)
 		lyra_die_last();
@@ -270,7 +248,7 @@ static int run_query(const struct args *a, struct sink *k, int64_t after_seq, in
 	long long n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct lyra_audit_entry e;
-		entry_from_row(s, &e);
+		lyra_audit_entry_from_row(s, &e);
 		if (last_seq)
 			*last_seq = e.seq;
 		if (!matches(a, &e))
@@ -753,14 +731,14 @@ static int cmd_archive(struct args *a)
 	if (f == stdout)
 		lyra_usage_error("archive needs a file for --out");
 	sink_open(&k, LYRA_FMT_NDJSON, f);
-	s = lyra_store_prepare(store, "SELECT " ENTRY_COLS " FROM audit WHERE seq > ?1 AND seq <= ?2 ORDER BY seq");
+	s = lyra_store_prepare(store, "SELECT " LYRA_AUDIT_COLS " FROM audit WHERE seq > ?1 AND seq <= ?2 ORDER BY seq");
 	if (!s)
 		lyra_die_last();
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, cut);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		struct lyra_audit_entry e;
-		entry_from_row(s, &e);
+		lyra_audit_entry_from_row(s, &e);
 		sink_put(&k, &e);
 	}
 	sqlite3_finalize(s);

@@ -26,6 +26,24 @@ void lyra_audit_copy_hash(char dst[LYRA_AUDIT_HASH_HEX], const char *src)
 	dst[n] = '\0';
 }
 
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	return t ? t : "";
+}
+
+void lyra_audit_entry_from_row(sqlite3_stmt *s, struct lyra_audit_entry *e)
+{
+	e->seq = sqlite3_column_int64(s, 0);
+	e->ts = sqlite3_column_int64(s, 1);
+	e->actor = col_text(s, 2);
+	e->action = col_text(s, 3);
+	e->object = col_text(s, 4);
+	e->details = col_text(s, 5);
+	lyra_audit_copy_hash(e->prev_hash, col_text(s, 6));
+	lyra_audit_copy_hash(e->hash, col_text(s, 7));
+}
+
 /* 1 if e's stored hash matches its contents hashed as if it stood at seq. */
 static int hashes_at(const struct lyra_audit_entry *e, int64_t seq)
 {
@@ -228,25 +246,12 @@ int lyra_audit_verify(struct lyra_store *st, const struct lyra_audit_anchor *anc
 	free(aseq);
 	free(ahash);
 	lyra_audit_walk_init(&w, r, start, start_hash);
-	s = lyra_store_prepare(st, "SELECT seq, ts, actor, action, object, details, prev_hash, hash"
-	                           " FROM audit ORDER BY seq");
+	s = lyra_store_prepare(st, "SELECT " LYRA_AUDIT_COLS " FROM audit ORDER BY seq");
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct lyra_audit_entry e;
-		e.seq = sqlite3_column_int64(s, 0);
-		e.ts = sqlite3_column_int64(s, 1);
-		e.actor = (const char *)sqlite3_column_text(s, 2);
-		e.action = (const char *)sqlite3_column_text(s, 3);
-		e.object = (const char *)sqlite3_column_text(s, 4);
-		e.details = (const char *)sqlite3_column_text(s, 5);
-		lyra_audit_copy_hash(e.prev_hash, (const char *)sqlite3_column_text(s, 6));
-		lyra_audit_copy_hash(e.hash, (const char *)sqlite3_column_text(s, 7));
-		if (!e.actor || !e.action || !e.object || !e.details) {
-			damage(&w, LYRA_AUDIT_MODIFIED, e.seq, "entry %lld has a missing field",
-			       (long long)e.seq);
-			break;
-		}
+		lyra_audit_entry_from_row(s, &e);
 		if (lyra_audit_walk_step(&w, &e))
 			break;
 	}

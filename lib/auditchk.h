@@ -62,6 +62,13 @@ int lyra_audit_walk_step(struct lyra_audit_walk *w, const struct lyra_audit_entr
 /* Flush the lookahead; returns 0 intact, 1 damaged. Frees what the walk holds. */
 int lyra_audit_walk_end(struct lyra_audit_walk *w);
 
+/* The columns of an audit row in the order lyra_audit_entry_from_row reads them. */
+#define LYRA_AUDIT_COLS "seq, ts, actor, action, object, details, prev_hash, hash"
+
+/* Fill e from the current row of a statement selecting LYRA_AUDIT_COLS first. Text fields are
+ * borrowed from the statement (valid until its next step); NULLs read as "". */
+void lyra_audit_entry_from_row(sqlite3_stmt *s, struct lyra_audit_entry *e);
+
 /* Copy a hex hash (NULL = ""), cut at 64 characters. */
 void lyra_audit_copy_hash(char dst[LYRA_AUDIT_HASH_HEX], const char *src);
 

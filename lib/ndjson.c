@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "error.h"
 #include "ndjson.h"
+#include "utf8.h"
 
 #define IN_BUFSIZE  (256 * 1024)
 #define OUT_BUFSIZE (256 * 1024)
@@ -244,7 +245,7 @@ int lyra_ndjson_next(struct lyra_ndjson_in *in, struct lyra_line *line)
 static size_t json_escape(char *o, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
 	char *start = o;
 	while (*s) {
 		unsigned char c = *s;
@@ -273,30 +274,12 @@ static size_t json_escape(char *o, const char *str)
 			s++;
 			continue;
 		}
-		size_t n = 0;
-		unsigned char lo = 0x80, hi = 0xBF;
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			if (c == 0xE0)
-				lo = 0xA0;
-			else if (c == 0xED)
-				hi = 0x9F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			if (c == 0xF0)
-				lo = 0x90;
-			else if (c == 0xF4)
-				hi = 0x8F;
-		}
-		int ok = n > 0 && s[1] >= lo && s[1] <= hi;
-		for (size_t i = 2; ok && i <= n; i++)
-			ok = s[i] >= 0x80 && s[i] <= 0xBF;
+		size_t n = lyra_utf8_seq(s, end);
+		int ok = n > 0;
 		if (ok) {
-			memcpy(o, s, n + 1);
-			o += n + 1;
-			s += n + 1;
+			memcpy(o, s, n);
+			o += n;
+			s += n;
 		} else {
 			memcpy(o, "\\ufffd", 6);
 			o += 6;

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "ndjson.h"
 #include "record.h"
+#include "utf8.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
 #define MAX_DEPTH JSON_PARSER_MAX_DEPTH
@@ -279,36 +280,6 @@ static inline void fast_ws(struct fast *f)
 		f->p++;
 }
 
-/* Length of a valid UTF-8 sequence at s (lead byte >= 0x80), or 0. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *e)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t n;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if ((size_t)(e - s) < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
-
 static int hex4(const unsigned char *s, unsigned *out)
 {
 	unsigned v = 0;
@@ -345,7 +316,7 @@ static int fast_string(struct fast *f, char *tmp, const char **s, size_t *n)
 			return 0;
 		}
 		if (*p >= 0x80) {
-			size_t k = utf8_seq(p, e);
+			size_t k = lyra_utf8_seq(p, e);
 			if (!k)
 				return -1;
 			p += k;
@@ -372,7 +343,7 @@ static int fast_string(struct fast *f, char *tmp, const char **s, size_t *n)
 		if (c < 0x20)
 			return -1;
 		if (c >= 0x80) {
-			size_t k = utf8_seq(p, e);
+			size_t k = lyra_utf8_seq(p, e);
 			if (!k)
 				return -1;
 			memcpy(tmp + o, p, k);
