@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "auditchk.h"
+#include "backup.h"
 #include "cli.h"
 #include "clock.h"
 #include "error.h"
@@ -566,7 +567,7 @@ static int report(const char *what, const struct lyra_audit_report *r)
 
 static int cmd_verify(struct args *a)
 {
-	struct lyra_audit_anchor anchors[MAX_FILES];
+	struct lyra_audit_anchor anchors[MAX_FILES + 1];
 	struct lyra_audit_report r;
 	int damaged = 0;
 
@@ -584,7 +585,14 @@ static int cmd_verify(struct args *a)
 		if (lyra_audit_anchor_parse(buf, &anchors[i]) != 0)
 			lyra_die(LYRA_EX_DATAERR, "'%s': %s", a->anchors[i], lyra_error_msg());
 	}
-	if (lyra_audit_verify(store, anchors, a->nanchors, &r) != 0)
+	/* The head the newest good backup recorded: deleting the tail of the chain behind lyra's
+	 * back shows even without an anchor file (unless the catalogue is edited too). */
+	int nanchors = a->nanchors;
+	int found = lyra_backup_latest_anchor(store, &anchors[nanchors]);
+	if (found < 0)
+		lyra_die_last();
+	nanchors += found;
+	if (lyra_audit_verify(store, anchors, nanchors, &r) != 0)
 		lyra_die_last();
 	damaged |= report("chain", &r);
 

@@ -3,6 +3,9 @@ _lyra() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} words
 	case $prog in
 	audit) words="verify log tail export anchor archive --action --actor --anchor --archive --before --db --export --follow --format --from --help --interval --limit --lines --metrics --object --out --quiet --strict --to --verbose --version " ;;
+	auth) words="init login logout refresh whoami user mfa token key check perms --all --db --due --file --format --help --label --metrics --name --new-master --out --quiet --role --strict --ttl --user --verbose --version " ;;
+	backup) words="create list verify restore prune watch --all --at --db --dest --dry-run --encrypt --force --format --full-every --help --interval --keep-daily --keep-hourly --keep-last --keep-monthly --keep-weekly --metrics --passphrase-file --quiet --strict --to --type --verbose --version " ;;
+	mdfeed) words="markets snapshot candles record replay --batch --bbo --db --depth --endpoint --from --funding --help --interval --max-age --max-wait --metrics --quiet --refresh --retries --speed --store --strict --symbol --timeout --to --trades --type --venue --verbose --version " ;;
 	*) return ;;
 	esac
 	case ${COMP_WORDS[COMP_CWORD-1]} in
@@ -10,4 +13,4 @@ _lyra() {
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-complete -o default -F _lyra audit
+complete -o default -F _lyra audit auth backup mdfeed

@@ -1,16 +1,18 @@
 /* identity.c: who is acting (identity.h). Local mode (the OS user as super_admin) unless the
  * store's meta "auth.enforce" is "1"; then the auth module's hooks resolve the caller and judge
- * permissions, and without hooks everything fails closed. Denials are audited as "auth.deny". */
+ * permissions: auth.h's unless a program installed others, and with hooks explicitly removed
+ * (lyra_identity_install(NULL)) everything fails closed. Denials are audited as "auth.deny". */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "audit.h"
+#include "auth.h"
 #include "error.h"
 #include "identity.h"
 
-static const struct lyra_auth_hooks *auth_hooks;
+static const struct lyra_auth_hooks *auth_hooks = &lyra_auth_identity_hooks;
 
 void lyra_identity_install(const struct lyra_auth_hooks *hooks)
 {

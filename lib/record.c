@@ -545,11 +545,12 @@ static json_t *fast_value(struct fast *f)
 	}
 }
 
-static json_t *parse_fast(const char *buf, size_t len)
+/* allow_array: a top-level array is fine (venue payloads); records must be objects. */
+static json_t *parse_fast(const char *buf, size_t len, int allow_array)
 {
 	struct fast f = {(const unsigned char *)buf, (const unsigned char *)buf + len, 0};
 	fast_ws(&f);
-	if (f.p >= f.e || *f.p != '{')
+	if (f.p >= f.e || !(*f.p == '{' || (allow_array && *f.p == '[')))
 		return NULL;
 	json_t *rec = fast_value(&f);
 	if (!rec)
@@ -564,7 +565,7 @@ static json_t *parse_fast(const char *buf, size_t len)
 
 json_t *lyra_record_parse(const char *buf, size_t len, char *why, size_t whylen)
 {
-	json_t *rec = parse_fast(buf, len);
+	json_t *rec = parse_fast(buf, len, 0);
 	if (!rec) {
 		rec = parse_jansson(buf, len, why, whylen);
 		if (!rec)
@@ -982,6 +983,12 @@ static const struct lyra_field_spec f_audit_segment[] = {
 	{"first_prev_hash", "str"}, {"last_hash", "str"}, END};
 static const struct lyra_field_spec f_audit_anchor[] = {
 	HEAD, {"seq", "int"}, {"hash", "str"}, END};
+static const struct lyra_field_spec f_backup[] = {
+	HEAD, {"id", "str"}, {"kind", "str"}, {"full", "str"}, {"chain", "int"}, {"size", "int"},
+	{"status", "str"}, {"audit_seq", "int"}, {"audit_hash", "str"}, {"sha256", "str"},
+	{"file", "str"}, END};
+static const struct lyra_field_spec f_backup_prune[] = {
+	HEAD, {"id", "str"}, {"kind", "str"}, {"action", "str"}, {"why", "str"}, END};
 
 static const struct lyra_record_spec specs[] = {
 	{"book", f_book, "order book snapshot"},
@@ -1007,6 +1014,8 @@ static const struct lyra_record_spec specs[] = {
 	{"audit", f_audit, "an entry of the audit chain"},
 	{"audit_segment", f_audit_segment, "the chain segment an export or archive holds"},
 	{"audit_anchor", f_audit_anchor, "the audit chain head, kept elsewhere"},
+	{"backup", f_backup, "a backup in the catalogue"},
+	{"backup_prune", f_backup_prune, "what retention keeps or removes, and why"},
 	{NULL, NULL, NULL},
 };
 
@@ -1110,6 +1119,6 @@ int lyra_record_validate(const json_t *rec, char *why, size_t whylen)
 
 json_t *lyra_json_loads_exact(const char *buf, size_t len, char *why, size_t whylen)
 {
-	json_t *v = parse_fast(buf, len);
+	json_t *v = parse_fast(buf, len, 1);
 	return v ? v : parse_jansson(buf, len, why, whylen);
 }

@@ -12,7 +12,7 @@ page_schema() {
 		/^\.Sh RECORD TYPES/ { on = 1; next }
 		/^\.Sh / { on = 0 }
 		on && /^\.Ss / { type = $2; print type, "type", "str"; print type, "ts", "ts"; next }
-		on && /^\.It Li [a-z_]+ Pq [a-z]+/ { print type, $3, $5 }
+		on && /^\.It Li [a-z0-9_]+ Pq [a-z]+/ { print type, $3, $5 }
 	' "$LYRA_ROOT/man/lyra-records.7"
 }
 

@@ -93,6 +93,18 @@ tamper() { sqlite3 -bail "$LYRA_DB" "DROP TRIGGER IF EXISTS audit_no_update; DRO
 	assert_output --partial "forked at seq 5"
 }
 
+@test "verify: a truncated tail shows against the head the newest backup recorded" {
+	gen 10
+	run t backup create --dest "$BATS_TEST_TMPDIR/b"
+	assert_success
+	run t audit verify
+	assert_success
+	tamper "DELETE FROM audit WHERE seq >= 9"
+	run t audit verify
+	[ "$status" -eq 1 ]
+	assert_output "audit: chain damaged: truncated at seq 9: the chain ends at seq 8 but a recorded head is at seq 10"
+}
+
 @test "verify --metrics writes a Prometheus textfile" {
 	gen 4
 	run t audit verify -q --metrics "$BATS_TEST_TMPDIR/audit.prom"
@@ -226,7 +238,7 @@ tamper() { sqlite3 -bail "$LYRA_DB" "DROP TRIGGER IF EXISTS audit_no_update; DRO
 	assert_output --partial "900 entries, seq 1..900"
 }
 
-@test "with access control on and no auth module, audit fails closed (77)" {
+@test "with access control on and nobody logged in, audit refuses (77)" {
 	gen 1
 	sql "INSERT INTO meta(key, value) VALUES ('auth.enforce', '1')"
 	run t audit log
@@ -240,6 +252,11 @@ tamper() { sqlite3 -bail "$LYRA_DB" "DROP TRIGGER IF EXISTS audit_no_update; DRO
 	local cmds=(
 		"audit.export|audit export --from 1970-01-01 --to 2100-01-01 --out $BATS_TEST_TMPDIR/e.csv --format csv"
 		"audit.archive|audit archive --before 2100-01-01 --out $BATS_TEST_TMPDIR/a.ndjson"
+		"backup.create|backup create --dest $BATS_TEST_TMPDIR/b"
+		"backup.verify|backup verify --dest $BATS_TEST_TMPDIR/b"
+		"backup.restore|backup restore --at 2100-01-01 --to $BATS_TEST_TMPDIR/r.db --dest $BATS_TEST_TMPDIR/b"
+		"backup.prune|backup prune --keep-last 1 --dest $BATS_TEST_TMPDIR/b"
+		"md.record|mdfeed record $FIXTURES/mdfeed/capture.ndjson"
 	)
 	for row in "${cmds[@]}"; do
 		local action=${row%%|*} cmd=${row#*|}

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the two parse paths */
 	char rwhy[256];
-	json_t *fast = parse_fast(buf, size);
+	json_t *fast = parse_fast(buf, size, 1);
 	json_t *ref = parse_jansson(buf, size, rwhy, sizeof rwhy);
 	if (fast) {
 		if (!ref || !json_equal(fast, ref))

@@ -400,6 +400,9 @@ static const char *const good[] = {
 	"{\"type\":\"audit_segment\",\"ts\":1,\"kind\":\"export\",\"entries\":2,\"first_seq\":1,"
 	"\"last_seq\":2,\"first_prev_hash\":\"00\",\"last_hash\":\"ab\"}",
 	"{\"type\":\"audit_anchor\",\"ts\":1,\"seq\":2,\"hash\":\"ab\"}",
+	"{\"type\":\"backup\",\"ts\":1,\"id\":\"b1\",\"kind\":\"full\",\"full\":\"b1\",\"chain\":1,"
+	"\"size\":10,\"status\":\"good\",\"audit_seq\":2,\"audit_hash\":\"ab\",\"sha256\":\"cd\",\"file\":\"/b/b1\"}",
+	"{\"type\":\"backup_prune\",\"ts\":1,\"id\":\"b1\",\"kind\":\"full\",\"action\":\"keep\",\"why\":\"last\"}",
 };
 
 static const char *validate_why(const json_t *rec)
@@ -453,13 +456,13 @@ static void test_schema(void)
 	const char *names[] = {"book", "book_delta", "bbo", "trade", "candle", "funding", "market",
 	                       "gap", "resync", "stale", "opportunity", "order", "cancel", "reject",
 	                       "order_event", "fill", "position", "balance", "signal", "error",
-	                       "audit", "audit_segment", "audit_anchor"};
+	                       "audit", "audit_segment", "audit_anchor", "backup", "backup_prune"};
 	size_t ntypes = sizeof names / sizeof *names;
 	const struct lyra_record_spec *specs = lyra_record_specs();
 	size_t k = 0;
 	while (specs[k].type)
 		k++;
-	CHECK_INT(k, ntypes, "23 record types");
+	CHECK_INT(k, ntypes, "25 record types");
 	CHECK_INT(sizeof good / sizeof *good, ntypes, "one good sample per type");
 	for (size_t i = 0; i < k && i < ntypes; i++) {
 		const struct lyra_record_spec *s = &specs[i];
