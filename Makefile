@@ -99,8 +99,8 @@ deps:
 # The suite: plain build, then the same suite under ASan+UBSan. One summary line at the end.
 check: deps
 	@echo "check: building (plain and ASan+UBSan)"
-	@$(MAKE) -s --no-print-directory all
-	@$(MAKE) -s --no-print-directory all SANITIZE=address,undefined
+	@$(MAKE) -s --no-print-directory -j$$(nproc) all
+	@$(MAKE) -s --no-print-directory -j$$(nproc) all SANITIZE=address,undefined
 	@sh tests/lint.sh && echo "check: lint clean"
 	@bash tests/run bin build/plain build/san/bin build/san
 

@@ -543,7 +543,7 @@ print(hashlib.pbkdf2_hmac('sha256', sys.stdin.readline().rstrip('\n').encode(), 
 }
 
 @test "no secret in the clear: store file, ps during a login, stdout and stderr" {
-	local pw='Secret-Pass-Phrase-9' api='api-secret-value-7c1d' master='master-secret-value-44x'
+	local pw="Secret-Pass-Phrase-$$-$RANDOM" api='api-secret-value-7c1d' master='master-secret-value-44x'
 	printf '%s\n' "$master" > "$BATS_TEST_TMPDIR/master"
 	chmod 600 "$BATS_TEST_TMPDIR/master"
 	export LYRA_MASTER_KEY_FILE=$BATS_TEST_TMPDIR/master
@@ -554,7 +554,7 @@ print(hashlib.pbkdf2_hmac('sha256', sys.stdin.readline().rstrip('\n').encode(), 
 	( timeout 20 auth login --user alice < "$BATS_TEST_TMPDIR/fifo" >>"$out" 2>>"$err" ) &
 	exec 7>"$BATS_TEST_TMPDIR/fifo"
 	for i in $(seq 50); do   # until the login is running and waiting for its password
-		for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2>/dev/null; echo; done > "$BATS_TEST_TMPDIR/ps"
+		for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; } 2>/dev/null || true; echo; done > "$BATS_TEST_TMPDIR/ps"
 		grep -q 'auth login --user alice' "$BATS_TEST_TMPDIR/ps" && break
 		sleep 0.1
 	done
