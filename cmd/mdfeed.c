@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,10 @@
 #include "record.h"
 #include "store.h"
 #include "venue.h"
+#include "venue_ws.h"
+#include "ws.h"
 
-enum { CMD_MARKETS, CMD_SNAPSHOT, CMD_CANDLES, CMD_RECORD, CMD_REPLAY };
+enum { CMD_MARKETS, CMD_SNAPSHOT, CMD_CANDLES, CMD_RECORD, CMD_REPLAY, CMD_INGEST, CMD_WATCH };
 
 static const struct lyra_subcmd cmds[] = {
 	[CMD_MARKETS] = { "markets", "VENUE[,VENUE...]",
@@ -43,19 +47,23 @@ static const struct lyra_subcmd cmds[] = {
 	                 "append a market-data stream to the store, de-duplicated" },
 	[CMD_REPLAY] = { "replay", "[--from T] [--to T]",
 	                 "recorded data in event-time order, as the original bytes" },
+	[CMD_INGEST] = { "ingest", "VENUE [FILE]",
+	                 "raw venue WebSocket messages to records, with validated local books" },
+	[CMD_WATCH] = { "watch", "VENUE[,VENUE...] SYMBOL...",
+	                "live WebSocket streams to records, with validated books; reconnects" },
 	{ NULL, NULL, NULL },
 };
 
 enum {
 	OPT_REFRESH = 256, OPT_MAX_AGE, OPT_DEPTH, OPT_BBO, OPT_TRADES, OPT_FUNDING, OPT_INTERVAL,
 	OPT_FROM, OPT_TO, OPT_STORE, OPT_VENUE, OPT_SYMBOL, OPT_TYPE, OPT_SPEED, OPT_BATCH,
-	OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_WAIT,
+	OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_WAIT, OPT_CHANNELS, OPT_STALE,
 };
 
 static const struct lyra_opt opts[] = {
 	{ "refresh", OPT_REFRESH, NULL, "markets: fetch again even if the cache is fresh" },
 	{ "max-age", OPT_MAX_AGE, "D", "markets cache lifetime (default 24h)" },
-	{ "depth", OPT_DEPTH, "N", "snapshot: book levels per side (default 20; 0: no book)" },
+	{ "depth", OPT_DEPTH, "N", "snapshot: book levels per side (default 20; 0: no book); ingest: levels per side in book records (0: all)" },
 	{ "bbo", OPT_BBO, NULL, "snapshot: also the best bid and offer" },
 	{ "trades", OPT_TRADES, "N", "snapshot: also the N most recent trades" },
 	{ "funding", OPT_FUNDING, NULL, "snapshot: also the funding rate (perpetuals)" },
@@ -72,6 +80,8 @@ static const struct lyra_opt opts[] = {
 	{ "timeout", OPT_TIMEOUT, "D", "per-request timeout (default 10s)" },
 	{ "retries", OPT_RETRIES, "N", "retries after a failed request (default 4)" },
 	{ "max-wait", OPT_MAX_WAIT, "D", "longest Retry-After to honour (default 60s)" },
+	{ "channels", OPT_CHANNELS, "LIST", "watch: book, bbo, trades (default all three)" },
+	{ "stale", OPT_STALE, "D", "watch: a stale record when a symbol is silent this long (default 30s)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -81,6 +91,8 @@ static const char *const usage[] = {
 	"candles VENUE SYMBOL --interval I --from T --to T [--store]",
 	"record [FILE...] [--batch N]",
 	"replay [--venue V] [--symbol S] [--type T] [--from T] [--to T] [--speed 1|10|max]",
+	"ingest VENUE [FILE] [--depth N]",
+	"watch VENUE[,VENUE...] SYMBOL... [--channels LIST] [--depth N] [--stale D]",
 	NULL,
 };
 
@@ -103,6 +115,8 @@ struct args {
 	int has_from, has_to;
 	long timeout_ms, retries, max_wait_ms;
 	int has_retries;
+	const char *channels;
+	int64_t stale;
 };
 
 static struct lyra_cli cli;
@@ -1209,11 +1223,318 @@ static int cmd_replay(struct args *a, char **ops, int nops)
 	return LYRA_EX_OK;
 }
 
+/* ---- ingest ---- */
+
+static int ingest_rec(void *ctx, json_t *rec)
+{
+	(void)ctx;
+	if (emit(rec) != 0) {
+		json_decref(rec);
+		out_die();
+	}
+	json_decref(rec);
+	return 0;
+}
+
+static int cmd_ingest(struct args *a, char **ops, int nops)
+{
+	const struct lyra_venue *v;
+	struct lyra_ws_feed *f;
+	struct lyra_ndjson_in *in;
+	struct lyra_line line;
+	const struct lyra_ws_stats *st;
+	int status;
+
+	if (nops < 1 || nops > 2)
+		lyra_usage_error("ingest takes a venue and at most one file");
+	v = venue_or_die(ops[0]);
+	if (lyra_identity_require(store, &me, "market.read") != 0)
+		lyra_die_last();
+	f = lyra_ws_feed_new(v->id, (int)a->depth, ingest_rec, NULL);
+	if (!f)
+		lyra_die_last();
+	in = lyra_ndjson_open("mdfeed", ops + 1, nops - 1, cli.strict);
+	if (!in)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	lyra_out_init(nops == 1);
+	while (lyra_ndjson_next(in, &line) == 1) {
+		if (lyra_ws_feed_line(f, line.buf, line.len, lyra_time_now_us()) == 0)
+			continue;
+		if (lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0)
+			break;
+	}
+	st = lyra_ws_feed_stats(f);
+	lyra_note("ingest %s: %" PRId64 " messages, %" PRId64 " checksums verified, %" PRId64
+	          " gaps, %" PRId64 " resyncs", v->id, st->messages, st->checksums, st->gaps,
+	          st->resyncs);
+	if (metrics) {
+		char labels[64];
+
+		snprintf(labels, sizeof labels, "venue=\"%s\"", v->id);
+		count_metric("mdfeed_ws_messages_total", labels, st->messages);
+		count_metric("mdfeed_checksums_total", labels, st->checksums);
+		count_metric("mdfeed_gaps_total", labels, st->gaps);
+		count_metric("mdfeed_resyncs_total", labels, st->resyncs);
+		count_metric("mdfeed_rejected_total", NULL, (int64_t)lyra_ndjson_rejected(in));
+	}
+	status = lyra_ndjson_status(in);
+	lyra_ndjson_close(in);
+	lyra_ws_feed_free(f);
+	return status;
+}
+
+/* ---- watch ---- */
+
+#define WATCH_SYMS 64
+
+struct wconn {
+	const struct lyra_venue *v;
+	char url[512];
+	struct lyra_ws *w;
+	struct lyra_ws_feed *f;
+	char sub[16384];
+	int nsyms;
+	char sym[WATCH_SYMS][LYRA_SYM_MAX];   /* unified, as records name them */
+	int64_t last[WATCH_SYMS];             /* wall time of the symbol's last record */
+	int stale[WATCH_SYMS];
+	int attempts, connected_once;
+	int64_t retry_at, reconnects, errors, gaps_seen;
+};
+
+static int watch_rec(void *ctx, json_t *rec)
+{
+	struct wconn *c = ctx;
+	const char *sym = json_string_value(json_object_get(rec, "symbol"));
+
+	for (int i = 0; sym && i < c->nsyms; i++)
+		if (strcmp(c->sym[i], sym) == 0) {
+			c->last[i] = lyra_time_now_us();
+			c->stale[i] = 0;
+		}
+	return ingest_rec(NULL, rec);
+}
+
+/* 0.5 s doubling per failed attempt up to 30 s, times a random factor in [0.5, 1). */
+static int64_t backoff_us(int attempts)
+{
+	int64_t d = 500000;
+
+	for (int i = 1; i < attempts && d < 30 * LYRA_US_PER_SEC; i++)
+		d *= 2;
+	if (d > 30 * LYRA_US_PER_SEC)
+		d = 30 * LYRA_US_PER_SEC;
+	return d / 2 + (int64_t)(random() % (d / 2));
+}
+
+static void watch_connect(struct wconn *c, long timeout_ms)
+{
+	char *line, *save = NULL, sub[sizeof c->sub];
+
+	c->w = lyra_ws_connect(c->url, timeout_ms);
+	if (!c->w) {
+		c->attempts++;
+		c->retry_at = mono_now() + backoff_us(c->attempts);
+		lyra_warn("%s: %s; retrying in %.1fs", c->v->id, lyra_error_msg(),
+		          (double)(c->retry_at - mono_now()) / 1e6);
+		return;
+	}
+	memcpy(sub, c->sub, sizeof sub);
+	for (line = strtok_r(sub, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (lyra_ws_send_text(c->w, line, strlen(line)) < 0) {
+			lyra_warn("%s: %s", c->v->id, lyra_error_msg());
+			lyra_ws_close(c->w, 1000, 0);
+			c->w = NULL;
+			c->attempts++;
+			c->retry_at = mono_now() + backoff_us(c->attempts);
+			return;
+		}
+	if (c->connected_once) {
+		c->reconnects++;
+		lyra_note("%s: reconnected", c->v->id);
+	}
+	c->connected_once = 1;
+	c->attempts = 0;
+	lyra_ws_feed_reconnect(c->f);
+	for (int i = 0; i < c->nsyms; i++)
+		c->last[i] = lyra_time_now_us();
+}
+
+static void watch_drop(struct wconn *c, const char *why)
+{
+	lyra_warn("%s: %s; reconnecting", c->v->id, why);
+	lyra_ws_close(c->w, 1000, 0);
+	c->w = NULL;
+	c->attempts++;
+	c->retry_at = mono_now() + backoff_us(c->attempts);
+}
+
+static int cmd_watch(struct args *a, char **ops, int nops)
+{
+	const struct lyra_venue *vs[MAX_VENUES];
+	struct wconn *conns;
+	int nv, channels = 0, status = LYRA_EX_OK;
+	char vlist[256];
+	struct sigaction sa;
+
+	if (nops < 2)
+		lyra_usage_error("watch takes venues and at least one symbol");
+	if (nops - 1 > WATCH_SYMS)
+		lyra_usage_error("watch: at most %d symbols", WATCH_SYMS);
+	snprintf(vlist, sizeof vlist, "%s", ops[0]);
+	nv = split_venues(vlist, vs);
+	if (a->channels) {
+		char buf[128], *tok, *save = NULL;
+
+		snprintf(buf, sizeof buf, "%s", a->channels);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (strcmp(tok, "book") == 0)
+				channels |= LYRA_WS_BOOK;
+			else if (strcmp(tok, "bbo") == 0)
+				channels |= LYRA_WS_BBO;
+			else if (strcmp(tok, "trades") == 0)
+				channels |= LYRA_WS_TRADES;
+			else
+				lyra_usage_error("--channels: unknown channel '%s' (book, bbo, trades)", tok);
+		}
+	} else {
+		channels = LYRA_WS_BOOK | LYRA_WS_BBO | LYRA_WS_TRADES;
+	}
+	conns = calloc((size_t)nv, sizeof(*conns));
+	if (!conns)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	for (int k = 0; k < nv; k++) {
+		struct wconn *c = &conns[k];
+		const char *names[WATCH_SYMS];
+		char vsym[WATCH_SYMS][LYRA_SYM_MAX], env[64];
+		const char *url = lyra_ws_url(vs[k]->id), *over;
+
+		if (!url)
+			lyra_die_last();
+		c->v = vs[k];
+		snprintf(env, sizeof env, "LYRA_%s_WS_URL", vs[k]->id);
+		for (char *p = env; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		over = getenv(env);
+		snprintf(c->url, sizeof c->url, "%s", over && *over ? over : url);
+		c->nsyms = nops - 1;
+		for (int i = 0; i < c->nsyms; i++) {
+			if (lyra_ws_venue_symbol(vs[k]->id, ops[i + 1], vsym[i], sizeof vsym[i]) < 0)
+				lyra_die_last();
+			names[i] = vsym[i];
+			for (size_t j = 0; j < LYRA_SYM_MAX - 1 && ops[i + 1][j]; j++)
+				c->sym[i][j] = (char)toupper((unsigned char)ops[i + 1][j]);
+		}
+		if (lyra_ws_subscribe(vs[k]->id, names, c->nsyms, channels, (int)a->depth, c->sub,
+		                      sizeof c->sub) < 0)
+			lyra_die_last();
+		c->f = lyra_ws_feed_new(vs[k]->id, (int)a->depth, watch_rec, c);
+		if (!c->f)
+			lyra_die_last();
+	}
+	if (lyra_identity_require(store, &me, "market.read") != 0)
+		lyra_die_last();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	srandom((unsigned)(lyra_time_now_us() ^ getpid()));
+	lyra_out_init(1);
+	while (!stop_requested) {
+		struct pollfd pf[MAX_VENUES];
+		int np = 0, idx[MAX_VENUES], busy = 0;
+		int64_t now = mono_now();
+
+		for (int k = 0; k < nv; k++)
+			if (!conns[k].w && now >= conns[k].retry_at)
+				watch_connect(&conns[k], a->timeout_ms);
+		for (int k = 0; k < nv; k++)
+			if (conns[k].w) {
+				if (lyra_ws_buffered(conns[k].w))
+					busy = 1;
+				pf[np].fd = lyra_ws_fd(conns[k].w);
+				pf[np].events = POLLIN;
+				pf[np].revents = 0;
+				idx[np++] = k;
+			}
+		if (poll(pf, (nfds_t)np, busy ? 0 : 100) < 0 && errno != EINTR)
+			lyra_die(LYRA_EX_SOFTWARE, "cannot poll: %s", strerror(errno));
+		for (int i = 0; i < np; i++) {
+			struct wconn *c = &conns[idx[i]];
+			const char *buf;
+			size_t len;
+			int r;
+
+			if (!pf[i].revents && !lyra_ws_buffered(c->w))
+				continue;
+			while ((r = lyra_ws_recv(c->w, &buf, &len, 0)) == 1)
+				if (lyra_ws_feed_line(c->f, buf, len, lyra_time_now_us()) != 0) {
+					c->errors++;
+					lyra_warn("%s: %s", c->v->id, lyra_error_msg());
+				}
+			if (r == 1 || r == -2) {
+				const struct lyra_ws_stats *st = lyra_ws_feed_stats(c->f);
+
+				/* a book gap: its snapshot comes again only with a new subscription */
+				if (st->gaps > c->gaps_seen) {
+					c->gaps_seen = st->gaps;
+					c->attempts = 0;
+					watch_drop(c, "a book gap; subscribing again");
+				}
+			} else if (r == 0) {
+				char why[64];
+
+				snprintf(why, sizeof why, "closed by the venue (%d)", lyra_ws_close_code(c->w));
+				watch_drop(c, why);
+			} else if (r == -1) {
+				watch_drop(c, lyra_error_msg());
+			}
+		}
+		{
+			int64_t wall = lyra_time_now_us();
+
+			for (int k = 0; k < nv; k++)
+				for (int i = 0; i < conns[k].nsyms; i++)
+					if (!conns[k].stale[i] && wall - conns[k].last[i] > a->stale &&
+					    conns[k].connected_once) {
+						json_t *r = lyra_record_new("stale", wall);
+
+						conns[k].stale[i] = 1;
+						json_object_set_new(r, "venue", json_string(conns[k].v->id));
+						json_object_set_new(r, "symbol", json_string(conns[k].sym[i]));
+						json_object_set_new(r, "last_ts", json_integer(conns[k].last[i]));
+						ingest_rec(NULL, r);
+					}
+		}
+	}
+	for (int k = 0; k < nv; k++) {
+		const struct lyra_ws_stats *st = lyra_ws_feed_stats(conns[k].f);
+		char labels[64];
+
+		snprintf(labels, sizeof labels, "venue=\"%s\"", conns[k].v->id);
+		count_metric("mdfeed_ws_messages_total", labels, st->messages);
+		count_metric("mdfeed_checksums_total", labels, st->checksums);
+		count_metric("mdfeed_gaps_total", labels, st->gaps);
+		count_metric("mdfeed_resyncs_total", labels, st->resyncs);
+		count_metric("mdfeed_reconnects_total", labels, conns[k].reconnects);
+		lyra_note("watch %s: %" PRId64 " messages, %" PRId64 " checksums verified, %" PRId64
+		          " gaps, %" PRId64 " resyncs, %" PRId64 " reconnects", conns[k].v->id,
+		          st->messages, st->checksums, st->gaps, st->resyncs, conns[k].reconnects);
+		if (conns[k].errors)
+			status = LYRA_EX_DATAERR;
+		if (conns[k].w)
+			lyra_ws_close(conns[k].w, 1000, 1000);
+		lyra_ws_feed_free(conns[k].f);
+	}
+	free(conns);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {
 		.max_age = DEFAULT_MAX_AGE, .depth = 20, .batch = MD_BATCH, .timeout_ms = 10000,
-		.max_wait_ms = 60000,
+		.max_wait_ms = 60000, .stale = 30 * LYRA_US_PER_SEC,
 	};
 	const char *arg;
 	int c, cmd, status;
@@ -1245,6 +1566,8 @@ int main(int argc, char **argv)
 		case OPT_TIMEOUT: a.timeout_ms = (long)(parse_dur_arg("timeout", arg) / 1000); break;
 		case OPT_RETRIES: a.retries = parse_count("retries", arg, 0, 100); a.has_retries = 1; break;
 		case OPT_MAX_WAIT: a.max_wait_ms = (long)(parse_dur_arg("max-wait", arg) / 1000); break;
+		case OPT_CHANNELS: a.channels = arg; break;
+		case OPT_STALE: a.stale = parse_dur_arg("stale", arg); break;
 		}
 	}
 	cmd = lyra_cli_command(&spec, cli.optind < cli.argc ? cli.argv[cli.optind] : NULL);
@@ -1268,7 +1591,17 @@ int main(int argc, char **argv)
 		lyra_metrics_declare(metrics, "mdfeed_duplicates_total", LYRA_METRIC_COUNTER,
 		                     "records record skipped as already stored");
 		lyra_metrics_declare(metrics, "mdfeed_rejected_total", LYRA_METRIC_COUNTER,
-		                     "input lines record rejected");
+		                     "input lines record or ingest rejected");
+		lyra_metrics_declare(metrics, "mdfeed_ws_messages_total", LYRA_METRIC_COUNTER,
+		                     "venue market-data messages ingested");
+		lyra_metrics_declare(metrics, "mdfeed_checksums_total", LYRA_METRIC_COUNTER,
+		                     "book checksums verified");
+		lyra_metrics_declare(metrics, "mdfeed_gaps_total", LYRA_METRIC_COUNTER,
+		                     "gap records: missed sequence, failed checksum, crossed book");
+		lyra_metrics_declare(metrics, "mdfeed_resyncs_total", LYRA_METRIC_COUNTER,
+		                     "resync records: books rebuilt from a new snapshot");
+		lyra_metrics_declare(metrics, "mdfeed_reconnects_total", LYRA_METRIC_COUNTER,
+		                     "WebSocket reconnections by watch");
 	}
 
 	store = lyra_store_open(cli.db);
@@ -1284,6 +1617,8 @@ int main(int argc, char **argv)
 	case CMD_SNAPSHOT: status = cmd_snapshot(&a, ops, nops); break;
 	case CMD_CANDLES: status = cmd_candles(&a, ops, nops); break;
 	case CMD_RECORD: status = cmd_record(&a, ops, nops); break;
+	case CMD_INGEST: status = cmd_ingest(&a, ops, nops); break;
+	case CMD_WATCH: status = cmd_watch(&a, ops, nops); break;
 	default: status = cmd_replay(&a, ops, nops); break;
 	}
 	if (lyra_out_flush() != 0)

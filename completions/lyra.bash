@@ -2,10 +2,13 @@
 _lyra() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} words
 	case $prog in
+	arbscan) words="cross triangle funding stat --db --entry --exit --fees --help --hold --max-age --max-legs --max-qty --metrics --min-apr --min-bps --pair --period --quiet --strict --unbuffered --verbose --version --window " ;;
 	audit) words="verify log tail export anchor archive --action --actor --anchor --archive --before --db --export --follow --format --from --help --interval --limit --lines --metrics --object --out --quiet --strict --to --verbose --version " ;;
 	auth) words="init login logout refresh whoami user mfa token key check perms --all --db --due --file --format --help --label --metrics --name --new-master --out --quiet --role --strict --ttl --user --verbose --version " ;;
 	backup) words="create list verify restore prune watch --all --at --db --dest --dry-run --encrypt --force --format --full-every --help --interval --keep-daily --keep-hourly --keep-last --keep-monthly --keep-weekly --metrics --passphrase-file --quiet --strict --to --type --verbose --version " ;;
-	mdfeed) words="markets snapshot candles record replay --batch --bbo --db --depth --endpoint --from --funding --help --interval --max-age --max-wait --metrics --quiet --refresh --retries --speed --store --strict --symbol --timeout --to --trades --type --venue --verbose --version " ;;
+	mdfeed) words="markets snapshot candles record replay ingest watch --batch --bbo --channels --db --depth --endpoint --from --funding --help --interval --max-age --max-wait --metrics --quiet --refresh --retries --speed --stale --store --strict --symbol --timeout --to --trades --type --venue --verbose --version " ;;
+	positions) words="run show tax pnl import --at --by --carried-loss --db --entity --follow --format --from --fy --help --method --metrics --quiet --rates --strict --to --verbose --version " ;;
+	riskcheck) words="check limits halt reduce resume status size --cap --db --entry --equity --format --help --kelly-fraction --lot --method --metrics --payoff --poll --price --quiet --reason --risk --round --scope --stop --strict --target-vol --unbuffered --verbose --version --vol --win-rate " ;;
 	*) return ;;
 	esac
 	case ${COMP_WORDS[COMP_CWORD-1]} in
@@ -13,4 +16,4 @@ _lyra() {
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-complete -o default -F _lyra audit auth backup mdfeed
+complete -o default -F _lyra arbscan audit auth backup mdfeed positions riskcheck

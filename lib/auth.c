@@ -50,6 +50,7 @@ static const struct lyra_auth_perm perms[] = {
 	{ "pnl.read",       SA | AD | TR | AN | AU,      "read PnL and performance (positions pnl, perf)" },
 	{ "report.read",    SA | AD | AN | AU,           "reports (positions report, rebalance)" },
 	{ "tax.report",     SA | AD | AN | AU,           "tax reports (positions tax)" },
+	{ "position.record", SA | AD | TR,               "record fills into the store (positions, positions import)" },
 	{ "market.read",    SA | AD | TR | AN | VI,      "read market data (mdfeed, replay)" },
 	{ "market.record",  SA | AD | TR | AN,           "record market data into the store (mdfeed record)" },
 	{ "scan.run",       SA | AD | TR | AN,           "run opportunity scans (arbscan)" },

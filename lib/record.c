@@ -989,6 +989,17 @@ static const struct lyra_field_spec f_backup[] = {
 	{"file", "str"}, END};
 static const struct lyra_field_spec f_backup_prune[] = {
 	HEAD, {"id", "str"}, {"kind", "str"}, {"action", "str"}, {"why", "str"}, END};
+static const struct lyra_field_spec f_position_summary[] = {
+	HEAD, {"by", "str"}, END};
+static const struct lyra_field_spec f_pnl[] = {
+	HEAD, {"by", "str"}, {"key", "str"}, {"quote", "str"}, {"fills", "int"},
+	{"realized_pnl", "dec"}, {"fees", "dec"}, END};
+static const struct lyra_field_spec f_cgt_event[] = {
+	HEAD, {"asset", "str"}, {"acquired", "str"}, {"disposed", "str"}, {"qty", "dec"},
+	{"cost_aud", "dec"}, {"proceeds_aud", "dec"}, {"gain_aud", "dec"}, {"discount", "str"}, END};
+static const struct lyra_field_spec f_cgt_summary[] = {
+	HEAD, {"fy", "str"}, {"entity", "str"}, {"method", "str"}, {"label_h", "dec"},
+	{"label_a", "dec"}, {"label_v", "dec"}, END};
 
 static const struct lyra_record_spec specs[] = {
 	{"book", f_book, "order book snapshot"},
@@ -1016,6 +1027,10 @@ static const struct lyra_record_spec specs[] = {
 	{"audit_anchor", f_audit_anchor, "the audit chain head, kept elsewhere"},
 	{"backup", f_backup, "a backup in the catalogue"},
 	{"backup_prune", f_backup_prune, "what retention keeps or removes, and why"},
+	{"position_summary", f_position_summary, "positions and PnL grouped for a report"},
+	{"pnl", f_pnl, "realised PnL and fees of a day or a symbol"},
+	{"cgt_event", f_cgt_event, "a disposal (CGT event A1) matched to one lot, in AUD"},
+	{"cgt_summary", f_cgt_summary, "a financial year's capital gains, return labels"},
 	{NULL, NULL, NULL},
 };
 

@@ -172,6 +172,32 @@ static const struct migration migrations[] = {
 	"CREATE INDEX md_record_vs ON md_record(venue, symbol, ts, id);\n"
 	"CREATE UNIQUE INDEX md_record_candle ON md_record(venue, symbol, interval, ts)\n"
 	"	WHERE type = 'candle';\n" },
+	{ 5, /* risk: scoped limits (the trading state lives in meta: risk.state, risk.reason) */
+	"CREATE TABLE risk_limit (\n"
+	"	scope TEXT NOT NULL,\n"
+	"	name TEXT NOT NULL,\n"
+	"	value TEXT NOT NULL,\n"
+	"	updated_us INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (scope, name)\n"
+	");\n" },
+	{ 6, /* positions: fills stored once by venue and trade id (the position and tax source) */
+	"CREATE TABLE fills (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	venue TEXT NOT NULL,\n"
+	"	trade_id TEXT NOT NULL,\n"
+	"	symbol TEXT NOT NULL,\n"
+	"	side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),\n"
+	"	px TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"
+	"	fee TEXT NOT NULL,\n"
+	"	fee_ccy TEXT NOT NULL,\n"
+	"	fee_quote TEXT NOT NULL,\n"
+	"	strategy TEXT NOT NULL DEFAULT '',\n"
+	"	line TEXT NOT NULL,\n"
+	"	UNIQUE (venue, trade_id)\n"
+	");\n"
+	"CREATE INDEX fills_ts ON fills(ts, id);\n" },
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])

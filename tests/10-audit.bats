@@ -257,6 +257,14 @@ tamper() { sqlite3 -bail "$LYRA_DB" "DROP TRIGGER IF EXISTS audit_no_update; DRO
 		"backup.restore|backup restore --at 2100-01-01 --to $BATS_TEST_TMPDIR/r.db --dest $BATS_TEST_TMPDIR/b"
 		"backup.prune|backup prune --keep-last 1 --dest $BATS_TEST_TMPDIR/b"
 		"md.record|mdfeed record $FIXTURES/mdfeed/capture.ndjson"
+		"position.fills|positions $FIXTURES/positions/fills-2025-26.ndjson"
+		"position.import|positions import $FIXTURES/positions/kraken-trades.csv --format csv"
+		"risk.limit.set|riskcheck limits set max_order_qty 5"
+		"risk.limit.unset|riskcheck limits unset max_order_qty"
+		"risk.limit.import|riskcheck limits import /dev/null"
+		"risk.halt|riskcheck halt --reason drill"
+		"risk.reduce|riskcheck reduce --reason drill"
+		"risk.resume|riskcheck resume"
 	)
 	for row in "${cmds[@]}"; do
 		local action=${row%%|*} cmd=${row#*|}

@@ -333,6 +333,19 @@ print(hashlib.pbkdf2_hmac('sha256', sys.stdin.readline().rstrip('\n').encode(), 
 		"backup.create|backup prune --keep-last 10 --dest $BATS_TEST_TMPDIR/bk"
 		"market.record|mdfeed record $FIXTURES/mdfeed/capture.ndjson"
 		"market.read|mdfeed replay --venue kraken --type candle"
+		"position.record|positions $FIXTURES/positions/fills-2025-26.ndjson"
+		"position.read|positions show"
+		"pnl.read|positions pnl"
+		"position.record|positions import $FIXTURES/positions/fills-2025-26.ndjson --format ndjson"
+		"tax.report|positions tax --fy 2025-26 --rates $FIXTURES/positions/rates.csv"
+		"risk.read|riskcheck status"
+		"risk.read|riskcheck limits show"
+		"risk.read|riskcheck check /dev/null"
+		"risk.admin|riskcheck limits set max_order_qty 5"
+		"risk.halt|riskcheck halt --reason drill"
+		"risk.admin|riskcheck resume"
+		"risk.size|riskcheck size --method vol-target --equity 100 --target-vol 1 --vol 2"
+		"market.read|mdfeed ingest okx $FIXTURES/ws/OKX.ws.1.0"
 	)
 	local n=0
 	for r in "${roles[@]}"; do

@@ -403,6 +403,13 @@ static const char *const good[] = {
 	"{\"type\":\"backup\",\"ts\":1,\"id\":\"b1\",\"kind\":\"full\",\"full\":\"b1\",\"chain\":1,"
 	"\"size\":10,\"status\":\"good\",\"audit_seq\":2,\"audit_hash\":\"ab\",\"sha256\":\"cd\",\"file\":\"/b/b1\"}",
 	"{\"type\":\"backup_prune\",\"ts\":1,\"id\":\"b1\",\"kind\":\"full\",\"action\":\"keep\",\"why\":\"last\"}",
+	"{\"type\":\"position_summary\",\"ts\":1,\"by\":\"venue\",\"venue\":\"paper\"}",
+	"{\"type\":\"pnl\",\"ts\":1,\"by\":\"day\",\"key\":\"2025-09-01\",\"quote\":\"AUD\",\"fills\":1,"
+	"\"realized_pnl\":\"-20\",\"fees\":\"15\"}",
+	"{\"type\":\"cgt_event\",\"ts\":1,\"asset\":\"BTC\",\"acquired\":\"2024-07-01\",\"disposed\":\"2025-07-02\","
+	"\"qty\":\"1\",\"cost_aud\":\"10.00\",\"proceeds_aud\":\"30.00\",\"gain_aud\":\"20.00\",\"discount\":\"yes\"}",
+	"{\"type\":\"cgt_summary\",\"ts\":1,\"fy\":\"2025-26\",\"entity\":\"individual\",\"method\":\"fifo\","
+	"\"label_h\":\"20.00\",\"label_a\":\"10.00\",\"label_v\":\"0.00\"}",
 };
 
 static const char *validate_why(const json_t *rec)
@@ -456,13 +463,14 @@ static void test_schema(void)
 	const char *names[] = {"book", "book_delta", "bbo", "trade", "candle", "funding", "market",
 	                       "gap", "resync", "stale", "opportunity", "order", "cancel", "reject",
 	                       "order_event", "fill", "position", "balance", "signal", "error",
-	                       "audit", "audit_segment", "audit_anchor", "backup", "backup_prune"};
+	                       "audit", "audit_segment", "audit_anchor", "backup", "backup_prune",
+	                       "position_summary", "pnl", "cgt_event", "cgt_summary"};
 	size_t ntypes = sizeof names / sizeof *names;
 	const struct lyra_record_spec *specs = lyra_record_specs();
 	size_t k = 0;
 	while (specs[k].type)
 		k++;
-	CHECK_INT(k, ntypes, "25 record types");
+	CHECK_INT(k, ntypes, "29 record types");
 	CHECK_INT(sizeof good / sizeof *good, ntypes, "one good sample per type");
 	for (size_t i = 0; i < k && i < ntypes; i++) {
 		const struct lyra_record_spec *s = &specs[i];

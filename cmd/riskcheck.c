@@ -1,0 +1,677 @@
+/* riskcheck: the gate in front of every executor. As a filter it passes each `order` annotated
+ * with the checks it passed, or turns it into a `reject` naming every failed rule; every other
+ * record flows through as its original bytes. It also keeps the scoped limits in the store, the
+ * kill switch (ACTIVE, REDUCING, HALTED) every process sees, and the position-sizing
+ * calculators. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "clock.h"
+#include "error.h"
+#include "identity.h"
+#include "metrics.h"
+#include "ndjson.h"
+#include "record.h"
+#include "risk.h"
+#include "store.h"
+#include "table.h"
+
+enum { CMD_CHECK, CMD_LIMITS, CMD_HALT, CMD_REDUCE, CMD_RESUME, CMD_STATUS, CMD_SIZE };
+
+static const struct lyra_subcmd cmds[] = {
+	[CMD_CHECK] = { "check", "[--round] [FILE...]",
+	                "filter orders: pass them annotated or turn them into rejects" },
+	[CMD_LIMITS] = { "limits", "set NAME VALUE | unset NAME | show | import FILE",
+	                 "scoped limits in the store (--scope global|venue:V|symbol:S|strategy:N)" },
+	[CMD_HALT] = { "halt", "--reason R", "kill switch: every order is rejected (HALTED)" },
+	[CMD_REDUCE] = { "reduce", "--reason R", "only risk-reducing orders pass (REDUCING)" },
+	[CMD_RESUME] = { "resume", "[--reason R]", "back to ACTIVE after a halt or a breaker" },
+	[CMD_STATUS] = { "status", NULL, "print the trading state, why and since when" },
+	[CMD_SIZE] = { "size", "--method kelly|fixed-fractional|vol-target ...",
+	               "position size and its derivation, exact decimals" },
+	{ NULL, NULL, NULL },
+};
+
+enum {
+	OPT_ROUND = 256, OPT_SCOPE, OPT_REASON, OPT_FORMAT, OPT_UNBUFFERED, OPT_POLL, OPT_METHOD,
+	OPT_EQUITY, OPT_WIN_RATE, OPT_PAYOFF, OPT_KELLY_FRACTION, OPT_CAP, OPT_RISK, OPT_ENTRY,
+	OPT_STOP, OPT_TARGET_VOL, OPT_VOL, OPT_PRICE, OPT_LOT,
+};
+
+static const struct lyra_opt opts[] = {
+	{ "round", OPT_ROUND, NULL, "check: round px to the tick and qty to the lot instead of rejecting" },
+	{ "unbuffered", OPT_UNBUFFERED, NULL, "check: flush after every record" },
+	{ "poll", OPT_POLL, "D", "check: how often to look for a halt or new limits (default 200ms)" },
+	{ "scope", OPT_SCOPE, "SCOPE", "limits: global (default), venue:V, symbol:S or strategy:NAME" },
+	{ "format", OPT_FORMAT, "FMT", "limits show: table (default) or csv" },
+	{ "reason", OPT_REASON, "TEXT", "halt, reduce, resume: why (audited)" },
+	{ "method", OPT_METHOD, "M", "size: kelly, fixed-fractional or vol-target" },
+	{ "equity", OPT_EQUITY, "E", "size: account equity (quote units)" },
+	{ "win-rate", OPT_WIN_RATE, "P", "size kelly: probability of a win (0..1)" },
+	{ "payoff", OPT_PAYOFF, "B", "size kelly: average win / average loss" },
+	{ "kelly-fraction", OPT_KELLY_FRACTION, "F", "size kelly: share of full Kelly (default 0.5)" },
+	{ "cap", OPT_CAP, "C", "size: largest position as a fraction of equity" },
+	{ "risk", OPT_RISK, "R", "size fixed-fractional: fraction of equity risked per trade" },
+	{ "entry", OPT_ENTRY, "PX", "size fixed-fractional: entry price" },
+	{ "stop", OPT_STOP, "PX", "size fixed-fractional: stop price" },
+	{ "target-vol", OPT_TARGET_VOL, "V", "size vol-target: target annualised volatility" },
+	{ "vol", OPT_VOL, "V", "size vol-target: the instrument's annualised volatility" },
+	{ "price", OPT_PRICE, "PX", "size: also print the quantity at this price" },
+	{ "lot", OPT_LOT, "L", "size: round the quantity down to this lot" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const char *const usage[] = {
+	"[check] [--round] [--unbuffered] [FILE...]",
+	"limits set NAME VALUE [--scope SCOPE]",
+	"limits unset NAME [--scope SCOPE]",
+	"limits show [--format table|csv]",
+	"limits import FILE",
+	"halt --reason TEXT | reduce --reason TEXT | resume [--reason TEXT] | status",
+	"size --method kelly --equity E --win-rate P --payoff B [--kelly-fraction F] [--cap C]",
+	"size --method fixed-fractional --equity E --risk R --entry PX --stop PX [--cap C]",
+	"size --method vol-target --equity E --target-vol V --vol V [--cap C] [--price PX]",
+	NULL,
+};
+
+static const struct lyra_cli_spec spec = {
+	"riskcheck", "Pre-trade risk checks, limits, kill switch and position sizing.",
+	usage, cmds, opts,
+};
+
+struct args {
+	int round, unbuffered;
+	int64_t poll;
+	const char *scope, *reason, *method;
+	enum lyra_format format;
+	const char *equity, *win_rate, *payoff, *kelly_fraction, *cap, *risk, *entry, *stop;
+	const char *target_vol, *vol, *price, *lot;
+};
+
+static struct lyra_cli cli;
+static struct lyra_store *store;
+static struct lyra_identity me;
+
+static void require(const char *perm)
+{
+	if (lyra_identity_require(store, &me, perm) != 0)
+		lyra_die_last();
+}
+
+/* ---- check ---- */
+
+static int is_observed(const char *t, size_t n)
+{
+	return lyra_type_is(t, n, "market") || lyra_type_is(t, n, "bbo") ||
+	       lyra_type_is(t, n, "trade") || lyra_type_is(t, n, "book") ||
+	       lyra_type_is(t, n, "fill") || lyra_type_is(t, n, "order_event");
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * LYRA_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static int live_input(int nops, char **ops)
+{
+	struct stat sb;
+	if (nops > 1 || (nops == 1 && strcmp(ops[0], "-") != 0))
+		return 0;
+	if (fstat(0, &sb) != 0)
+		return 0;
+	return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
+}
+
+static int cmd_check(const struct args *a, char **ops, int nops)
+{
+	struct lyra_risk *r = lyra_risk_new();
+	struct lyra_ndjson_in *in;
+	struct lyra_line line;
+	struct lyra_metrics *m = NULL;
+	int64_t passed = 0, rejected = 0, last_poll, version;
+	int status, stop = 0;
+	char why[256];
+
+	require("risk.read");
+	if (!r)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (lyra_risk_load(r, store) != 0 || (version = lyra_risk_store_version(store)) < 0)
+		lyra_die_last();
+	last_poll = mono_us();
+	in = lyra_ndjson_open("riskcheck", ops, nops, cli.strict);
+	if (!in)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	lyra_out_init(a->unbuffered || live_input(nops, ops));
+	while (!stop && lyra_ndjson_next(in, &line) == 1) {
+		const char *t, *pwhy;
+		size_t tlen;
+		if (lyra_record_peek_type(line.buf, line.len, &t, &tlen, &pwhy) != 0) {
+			stop = lyra_ndjson_reject(in, &line, "%s", pwhy) != 0;
+			continue;
+		}
+		int order = lyra_type_is(t, tlen, "order");
+		if (!order && !is_observed(t, tlen)) {
+			if (lyra_out_raw(line.buf, line.len) != 0)
+				lyra_die_last();
+			continue;
+		}
+		json_t *rec = lyra_record_parse(line.buf, line.len, why, sizeof why);
+		if (!rec) {
+			stop = lyra_ndjson_reject(in, &line, "%s", why) != 0;
+			continue;
+		}
+		if (!order) {
+			char type[32];
+			snprintf(type, sizeof type, "%.*s", (int)tlen, t);
+			if (lyra_risk_observe(r, type, rec) != 0)
+				stop = lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0;
+			else if (lyra_out_raw(line.buf, line.len) != 0)
+				lyra_die_last();
+		} else {
+			int64_t now = mono_us();
+			if (now - last_poll >= a->poll) {
+				int64_t v = lyra_risk_store_version(store);
+				last_poll = now;
+				if (v < 0)
+					lyra_die_last();
+				if (v != version) {
+					version = v;
+					if (lyra_risk_load(r, store) != 0)
+						lyra_die_last();
+				}
+			}
+			int rc = lyra_risk_check(r, rec, a->round ? LYRA_RISK_ROUND : 0);
+			if (rc < 0) {
+				stop = lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0;
+			} else {
+				if (rc == LYRA_RISK_PASS)
+					passed++;
+				else
+					rejected++;
+				if (lyra_out_json(rec) != 0)
+					lyra_die_last();
+			}
+		}
+		json_decref(rec);
+		enum lyra_risk_state ns;
+		const char *reason;
+		if (lyra_risk_tripped(r, &ns, &reason)) {
+			lyra_warn("breaker tripped: %s -> %s", reason, lyra_risk_state_name(ns));
+			if (lyra_risk_state_set(store, me.name, ns, reason, 1) != 0)
+				lyra_die_last();
+		}
+	}
+	if (lyra_out_flush() != 0)
+		lyra_die_last();
+	status = lyra_ndjson_status(in);
+	if (cli.metrics) {
+		m = lyra_metrics_new("riskcheck");
+		if (!m)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		lyra_metrics_declare(m, "riskcheck_orders_total", LYRA_METRIC_COUNTER,
+		                     "orders checked, by outcome");
+		lyra_metrics_declare(m, "riskcheck_bad_records_total", LYRA_METRIC_COUNTER,
+		                     "input lines rejected as error records");
+		lyra_metrics_set_int(m, "riskcheck_orders_total", "outcome=\"pass\"", passed);
+		lyra_metrics_set_int(m, "riskcheck_orders_total", "outcome=\"reject\"", rejected);
+		lyra_metrics_set_int(m, "riskcheck_bad_records_total", NULL,
+		                     (int64_t)lyra_ndjson_rejected(in));
+		if (lyra_metrics_write(m, cli.metrics) != 0) {
+			lyra_warn("%s", lyra_error_msg());
+			status = lyra_exit_merge(status, lyra_error_code());
+		}
+		lyra_metrics_free(m);
+	}
+	lyra_ndjson_close(in);
+	lyra_risk_free(r);
+	return status;
+}
+
+/* ---- limits ---- */
+
+static void audit_commit(const char *action, const char *object, json_t *details)
+{
+	if (lyra_audit_append(store, me.name, action, object, details) < 0 ||
+	    lyra_store_commit(store) != 0) {
+		json_decref(details);
+		lyra_store_rollback(store);
+		lyra_die_last();
+	}
+	json_decref(details);
+}
+
+static char *stored_value(const char *scope, const char *name)
+{
+	sqlite3_stmt *s = lyra_store_cached(store, "SELECT value FROM risk_limit WHERE scope = ?1 AND name = ?2");
+	char *v = NULL;
+	if (!s)
+		lyra_die_last();
+	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return v;
+}
+
+static json_t *limit_details(const char *scope, const char *name, const char *value,
+                             const char *old)
+{
+	json_t *d = json_object();
+	if (!d)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	json_object_set_new(d, "scope", json_string(scope));
+	json_object_set_new(d, "name", json_string(name));
+	if (value)
+		json_object_set_new(d, "value", json_string(value));
+	json_object_set_new(d, "old", old ? json_string(old) : json_null());
+	return d;
+}
+
+static int limits_set(const struct args *a, const char *name, const char *value)
+{
+	const char *scope = a->scope ? a->scope : "global";
+	char object[256];
+	if (lyra_risk_limit_validate(scope, name, value) != 0)
+		lyra_usage_error("%s", lyra_error_msg());
+	require("risk.admin");
+	if (lyra_store_begin(store) != 0)
+		lyra_die_last();
+	char *old = stored_value(scope, name);
+	if (lyra_risk_limit_put(store, scope, name, value) != 0) {
+		free(old);
+		lyra_store_rollback(store);
+		lyra_die_last();
+	}
+	json_t *d = limit_details(scope, name, value, old);
+	free(old);
+	snprintf(object, sizeof object, "limit:%s/%s", scope, name);
+	audit_commit("risk.limit.set", object, d);
+	lyra_note("%s %s = %s", scope, name, value);
+	return LYRA_EX_OK;
+}
+
+static int limits_unset(const struct args *a, const char *name)
+{
+	const char *scope = a->scope ? a->scope : "global";
+	char object[256];
+	if (lyra_risk_limit_validate(scope, name, "0") != 0)
+		lyra_usage_error("%s", lyra_error_msg());
+	require("risk.admin");
+	if (lyra_store_begin(store) != 0)
+		lyra_die_last();
+	char *old = stored_value(scope, name);
+	int rc = lyra_risk_limit_del(store, scope, name);
+	if (rc <= 0) {
+		free(old);
+		lyra_store_rollback(store);
+		if (rc < 0)
+			lyra_die_last();
+		lyra_die(LYRA_EX_DATAERR, "no limit '%s' in scope '%s'", name, scope);
+	}
+	json_t *d = limit_details(scope, name, NULL, old);
+	free(old);
+	snprintf(object, sizeof object, "limit:%s/%s", scope, name);
+	audit_commit("risk.limit.unset", object, d);
+	return LYRA_EX_OK;
+}
+
+static int limits_import(const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	if (!f)
+		lyra_die(LYRA_EX_NOINPUT, "cannot open '%s': %s", file, strerror(errno));
+	require("risk.admin");
+	json_t *list = json_array();
+	if (lyra_store_begin(store) != 0)
+		lyra_die_last();
+	while (getline(&buf, &cap, f) >= 0) {
+		char *save, *w[4];
+		int n = 0;
+		lineno++;
+		char *hash = strchr(buf, '#');
+		if (hash)
+			*hash = 0;
+		for (char *p = strtok_r(buf, " \t\r\n", &save); p; p = strtok_r(NULL, " \t\r\n", &save))
+			if (n < 4)
+				w[n++] = p;
+			else
+				n = 5;
+		if (n == 0)
+			continue;
+		if (n != 3 || lyra_risk_limit_put(store, w[0], w[1], w[2]) != 0) {
+			if (n == 3)
+				lyra_error_wrap("'%s' line %ld", file, lineno);
+			else
+				lyra_error(LYRA_EX_DATAERR, "'%s' line %ld: expected SCOPE NAME VALUE", file,
+				           lineno);
+			lyra_store_rollback(store);
+			lyra_die(LYRA_EX_DATAERR, "%s; nothing was imported", lyra_error_msg());
+		}
+		json_array_append_new(list, json_pack("{ssssss}", "scope", w[0], "name", w[1],
+		                                      "value", w[2]));
+	}
+	int rerr = ferror(f);
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	if (rerr) {
+		lyra_store_rollback(store);
+		lyra_die(LYRA_EX_IOERR, "cannot read '%s'", file);
+	}
+	size_t n = json_array_size(list);
+	audit_commit("risk.limit.import", file, json_pack("{sIso}", "count", (json_int_t)n,
+	                                                  "limits", list));
+	lyra_note("imported %zu limits from '%s'", n, file);
+	return LYRA_EX_OK;
+}
+
+static int limits_show(const struct args *a)
+{
+	const struct lyra_risk_limit_def *d = lyra_risk_limit_defs();
+	static const char *const heads[] = { "scope", "name", "value", "help" };
+	struct lyra_table *tab = NULL;
+	require("risk.read");
+	if (a->format == LYRA_FMT_NDJSON)
+		lyra_usage_error("limits show: --format is table or csv");
+	if (a->format == LYRA_FMT_TABLE && !(tab = lyra_table_new(heads, 4)))
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (a->format == LYRA_FMT_CSV)
+		lyra_csv_row(stdout, heads, 4);
+	sqlite3_stmt *s = lyra_store_prepare(store, "SELECT scope, name, value FROM risk_limit "
+	                                     "ORDER BY scope = 'global' DESC, scope, name");
+	if (!s)
+		lyra_die_last();
+	int rc = SQLITE_ROW;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; ; i++) {
+			const char *scope, *name, *value, *help = "";
+			char *ov = NULL;
+			if (pass == 0) {
+				if (!d[i].name)
+					break;
+				if (!d[i].def || (ov = stored_value("global", d[i].name)) != NULL) {
+					free(ov);
+					continue;
+				}
+				scope = "default";
+				name = d[i].name;
+				value = d[i].def;
+				help = d[i].help;
+			} else {
+				if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+					break;
+				scope = (const char *)sqlite3_column_text(s, 0);
+				name = (const char *)sqlite3_column_text(s, 1);
+				value = (const char *)sqlite3_column_text(s, 2);
+				for (int k = 0; d[k].name; k++)
+					if (strcmp(d[k].name, name) == 0)
+						help = d[k].help;
+			}
+			const char *cells[] = { scope, name, value, help };
+			if (tab) {
+				lyra_table_add(tab, cells);
+			} else {
+				lyra_csv_row(stdout, cells, 4);
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		lyra_die(LYRA_EX_IOERR, "cannot read risk limits");
+	if (tab) {
+		lyra_table_print(tab, stdout);
+		lyra_table_free(tab);
+	}
+	return LYRA_EX_OK;
+}
+
+static int cmd_limits(const struct args *a, char **ops, int nops)
+{
+	static const char *const subs[] = { "set", "unset", "show", "import" };
+	const char *sub = nops ? ops[0] : NULL;
+	int want[] = { 3, 2, 1, 2 };
+	int k = -1;
+	if (!sub)
+		lyra_usage_error("limits: missing command (set, unset, show or import)");
+	for (int i = 0; i < 4; i++)
+		if (strcmp(sub, subs[i]) == 0)
+			k = i;
+	if (k < 0) {
+		const char *near = lyra_nearest(sub, subs, 4);
+		lyra_usage_error("limits: unknown command '%s'%s%s%s", sub, near ? " (did you mean '" : "",
+		                 near ? near : "", near ? "'?)" : "");
+	}
+	if (nops != want[k])
+		lyra_usage_error("limits %s: expected %d argument%s", sub, want[k] - 1,
+		                 want[k] == 2 ? "" : "s");
+	switch (k) {
+	case 0: return limits_set(a, ops[1], ops[2]);
+	case 1: return limits_unset(a, ops[1]);
+	case 2: return limits_show(a);
+	default: return limits_import(ops[1]);
+	}
+}
+
+/* ---- halt, reduce, resume, status ---- */
+
+static int cmd_state(const struct args *a, enum lyra_risk_state s)
+{
+	if (s != LYRA_RISK_ACTIVE && (!a->reason || !*a->reason))
+		lyra_usage_error("%s needs --reason", s == LYRA_RISK_HALTED ? "halt" : "reduce");
+	require(s == LYRA_RISK_ACTIVE ? "risk.admin" : "risk.halt");
+	if (lyra_risk_state_set(store, me.name, s, a->reason ? a->reason : "", 0) != 0)
+		lyra_die_last();
+	lyra_note("trading state: %s", lyra_risk_state_name(s));
+	return LYRA_EX_OK;
+}
+
+static int cmd_status(void)
+{
+	enum lyra_risk_state s;
+	char reason[512], when[40] = "-";
+	int64_t since;
+	require("risk.read");
+	if (lyra_risk_state_get(store, &s, reason, sizeof reason, &since) != 0)
+		lyra_die_last();
+	if (since)
+		lyra_time_format(since, when, sizeof when);
+	printf("state: %s\nreason: %s\nsince: %s\n", lyra_risk_state_name(s), *reason ? reason : "-",
+	       when);
+	return LYRA_EX_OK;
+}
+
+/* ---- size ---- */
+
+static struct lyra_dec need_dec(const char *opt, const char *v)
+{
+	struct lyra_dec d;
+	if (!v)
+		lyra_usage_error("size: --%s is required", opt);
+	if (lyra_dec_parse_cstr(v, &d) != 0 || lyra_dec_sign(d) < 0)
+		lyra_usage_error("--%s: '%s' is not a non-negative decimal", opt, v);
+	return d;
+}
+
+static const char *fmt(struct lyra_dec d, char *buf)
+{
+	lyra_dec_format_trim(d, buf);
+	return buf;
+}
+
+#define Q 10   /* digits kept by every quotient (half-even) */
+
+static void arith(int rc)
+{
+	if (rc != 0)
+		lyra_die(LYRA_EX_DATAERR, "size: %s", lyra_error_msg());
+}
+
+static int cmd_size(const struct args *a)
+{
+	char b1[LYRA_DEC_STRLEN], b2[LYRA_DEC_STRLEN], b3[LYRA_DEC_STRLEN], b4[LYRA_DEC_STRLEN];
+	struct lyra_dec equity, frac, size, t, one = lyra_dec_from_int(1);
+	if (!a->method)
+		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target)");
+	equity = need_dec("equity", a->equity);
+	require("risk.size");
+	printf("method: %s\n", a->method);
+	if (strcmp(a->method, "kelly") == 0) {
+		struct lyra_dec p = need_dec("win-rate", a->win_rate), b = need_dec("payoff", a->payoff);
+		struct lyra_dec kf = need_dec("kelly-fraction", a->kelly_fraction ? a->kelly_fraction : "0.5");
+		struct lyra_dec q, full;
+		if (lyra_dec_cmp(p, one) > 0 || lyra_dec_is_zero(b))
+			lyra_usage_error("size: --win-rate must be in 0..1 and --payoff above 0");
+		arith(lyra_dec_sub(one, p, &q));
+		arith(lyra_dec_div(q, b, Q, LYRA_ROUND_HALF_EVEN, &t));
+		arith(lyra_dec_sub(p, t, &full));
+		printf("kelly: %s = p - (1 - p) / b = %s - %s / %s\n", fmt(full, b1), fmt(p, b2),
+		       fmt(q, b3), fmt(b, b4));
+		if (lyra_dec_sign(full) < 0) {
+			full = lyra_dec_zero();
+			printf("kelly: 0 (no edge: do not trade)\n");
+		}
+		arith(lyra_dec_mul(full, kf, Q, LYRA_ROUND_HALF_EVEN, &frac));
+		printf("fraction: %s = kelly x %s\n", fmt(frac, b1), fmt(kf, b2));
+	} else if (strcmp(a->method, "fixed-fractional") == 0) {
+		struct lyra_dec r = need_dec("risk", a->risk), en = need_dec("entry", a->entry);
+		struct lyra_dec sp = need_dec("stop", a->stop), amt, per, qty, notional;
+		arith(lyra_dec_mul_exact(equity, r, &amt));
+		arith(lyra_dec_sub(en, sp, &per));
+		arith(lyra_dec_abs(per, &per));
+		if (lyra_dec_is_zero(per) || lyra_dec_is_zero(en))
+			lyra_usage_error("size: --entry and --stop must differ and be above 0");
+		printf("risk_amount: %s = equity x risk = %s x %s\n", fmt(amt, b1), fmt(equity, b2),
+		       fmt(r, b3));
+		printf("risk_per_unit: %s = |entry - stop| = |%s - %s|\n", fmt(per, b1), fmt(en, b2),
+		       fmt(sp, b3));
+		arith(lyra_dec_div(amt, per, Q, LYRA_ROUND_DOWN, &qty));
+		arith(lyra_dec_mul_exact(qty, en, &notional));
+		printf("qty: %s = risk_amount / risk_per_unit\n", fmt(qty, b1));
+		arith(lyra_dec_div(notional, equity, Q, LYRA_ROUND_HALF_EVEN, &frac));
+		printf("fraction: %s = qty x entry / equity\n", fmt(frac, b1));
+	} else if (strcmp(a->method, "vol-target") == 0) {
+		struct lyra_dec tv = need_dec("target-vol", a->target_vol), v = need_dec("vol", a->vol);
+		if (lyra_dec_is_zero(v))
+			lyra_usage_error("size: --vol must be above 0");
+		arith(lyra_dec_div(tv, v, Q, LYRA_ROUND_HALF_EVEN, &frac));
+		printf("fraction: %s = target_vol / vol = %s / %s\n", fmt(frac, b1), fmt(tv, b2),
+		       fmt(v, b3));
+	} else {
+		lyra_usage_error("size: unknown method '%s' (kelly, fixed-fractional, vol-target)",
+		                 a->method);
+	}
+	if (a->cap) {
+		struct lyra_dec cap = need_dec("cap", a->cap);
+		if (lyra_dec_cmp(frac, cap) > 0) {
+			printf("cap: %s (binding: fraction %s -> %s)\n", fmt(cap, b1), fmt(frac, b2),
+			       fmt(cap, b3));
+			frac = cap;
+		} else {
+			printf("cap: %s (not binding)\n", fmt(cap, b1));
+		}
+	}
+	arith(lyra_dec_mul(equity, frac, Q, LYRA_ROUND_DOWN, &size));
+	printf("size: %s = equity x fraction = %s x %s\n", fmt(size, b1), fmt(equity, b2),
+	       fmt(frac, b3));
+	const char *pxs = a->price ? a->price : strcmp(a->method, "fixed-fractional") == 0 ? a->entry : NULL;
+	if (pxs) {
+		struct lyra_dec px = need_dec("price", pxs), qty;
+		if (lyra_dec_is_zero(px))
+			lyra_usage_error("--price must be above 0");
+		arith(lyra_dec_div(size, px, Q, LYRA_ROUND_DOWN, &qty));
+		if (a->lot) {
+			struct lyra_dec lot = need_dec("lot", a->lot);
+			if (lyra_dec_is_zero(lot))
+				lyra_usage_error("--lot must be above 0");
+			arith(lyra_dec_round_to(qty, lot, LYRA_ROUND_DOWN, &qty));
+		}
+		printf("qty: %s = size / price = %s / %s%s\n", fmt(qty, b1), fmt(size, b2), fmt(px, b3),
+		       a->lot ? " (down to the lot)" : "");
+	}
+	return LYRA_EX_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .poll = 200000, .format = LYRA_FMT_TABLE };
+	const char *arg;
+	int c, cmd, status;
+
+	lyra_cli_init(&cli, &spec, argc, argv);
+	while ((c = lyra_cli_next(&cli, &arg)) != -1) {
+		switch (c) {
+		case OPT_ROUND: a.round = 1; break;
+		case OPT_UNBUFFERED: a.unbuffered = 1; break;
+		case OPT_POLL:
+			if (lyra_duration_parse(arg, &a.poll) != 0 || a.poll < 0)
+				lyra_usage_error("--poll: %s", lyra_error_msg());
+			break;
+		case OPT_SCOPE: a.scope = arg; break;
+		case OPT_REASON: a.reason = arg; break;
+		case OPT_FORMAT:
+			if (lyra_format_parse(arg, &a.format) != 0)
+				lyra_usage_error("%s", lyra_error_msg());
+			break;
+		case OPT_METHOD: a.method = arg; break;
+		case OPT_EQUITY: a.equity = arg; break;
+		case OPT_WIN_RATE: a.win_rate = arg; break;
+		case OPT_PAYOFF: a.payoff = arg; break;
+		case OPT_KELLY_FRACTION: a.kelly_fraction = arg; break;
+		case OPT_CAP: a.cap = arg; break;
+		case OPT_RISK: a.risk = arg; break;
+		case OPT_ENTRY: a.entry = arg; break;
+		case OPT_STOP: a.stop = arg; break;
+		case OPT_TARGET_VOL: a.target_vol = arg; break;
+		case OPT_VOL: a.vol = arg; break;
+		case OPT_PRICE: a.price = arg; break;
+		case OPT_LOT: a.lot = arg; break;
+		}
+	}
+	char **ops = cli.argv + cli.optind;
+	int nops = cli.argc - cli.optind;
+	if (nops == 0) {
+		cmd = CMD_CHECK;
+	} else {
+		cmd = lyra_cli_command(&spec, ops[0]);
+		ops++;
+		nops--;
+	}
+	if (cmd != CMD_CHECK && cmd != CMD_LIMITS && nops > 0)
+		lyra_usage_error("unexpected argument '%s'", ops[0]);
+
+	if (cmd == CMD_SIZE && !a.method)
+		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target)");
+	store = lyra_store_open(cli.db);
+	if (!store)
+		lyra_die_last();
+	if (lyra_identity_resolve(store, &me) != 0)
+		lyra_die_last();
+
+	switch (cmd) {
+	case CMD_CHECK: status = cmd_check(&a, ops, nops); break;
+	case CMD_LIMITS: status = cmd_limits(&a, ops, nops); break;
+	case CMD_HALT: status = cmd_state(&a, LYRA_RISK_HALTED); break;
+	case CMD_REDUCE: status = cmd_state(&a, LYRA_RISK_REDUCING); break;
+	case CMD_RESUME: status = cmd_state(&a, LYRA_RISK_ACTIVE); break;
+	case CMD_STATUS: status = cmd_status(); break;
+	default: status = cmd_size(&a); break;
+	}
+	lyra_store_close(store);
+	lyra_cli_release(&cli);
+	return lyra_cli_finish(status);
+}

@@ -1,0 +1,92 @@
+/* risk.h: pre-trade risk checks shared by riskcheck and the programs that must respect them
+ * (oms refuses orders while HALTED). Limits scoped global/venue/symbol/strategy, the rule
+ * engine that turns an `order` record into a pass (annotated with the checks it passed) or a
+ * `reject` (every failed rule with its limit and value), the state the engine keeps from the
+ * stream (instrument rules, marks, positions from fills, in-flight orders, order rates on event
+ * time, daily realised PnL, peak equity), and the trading state ACTIVE/REDUCING/HALTED kept in
+ * the store so every process sees it. */
+#ifndef LYRA_RISK_H
+#define LYRA_RISK_H
+#include <stdint.h>
+#include <jansson.h>
+#include "decimal.h"
+#include "store.h"
+
+enum lyra_risk_state { LYRA_RISK_ACTIVE, LYRA_RISK_REDUCING, LYRA_RISK_HALTED };
+
+/* Limit names and their defaults (NULL: no default, the rule is off until a limit is set).
+ * Decimal limits are in quote units unless the name says otherwise; allowed_* are
+ * comma-separated lists. */
+struct lyra_risk_limit_def {
+	const char *name;
+	const char *def;     /* default value, or NULL */
+	int list;            /* 1: a comma-separated list, 0: a non-negative decimal */
+	const char *help;
+};
+/* The table, terminated by {NULL}. */
+const struct lyra_risk_limit_def *lyra_risk_limit_defs(void);
+
+/* "ACTIVE", "REDUCING", "HALTED"; parse returns -1 on anything else. */
+const char *lyra_risk_state_name(enum lyra_risk_state s);
+int lyra_risk_state_parse(const char *s, enum lyra_risk_state *out);
+
+/* Check a scope ("global", "venue:X", "symbol:X", "strategy:X"), a limit name and its value.
+ * 0, or -1 with error.h (LYRA_EX_USAGE) saying what is wrong. */
+int lyra_risk_limit_validate(const char *scope, const char *name, const char *value);
+
+struct lyra_risk;
+
+/* A NEW engine with no limits beyond the defaults, state ACTIVE; NULL on allocation failure. */
+struct lyra_risk *lyra_risk_new(void);
+void lyra_risk_free(struct lyra_risk *r);
+
+/* Set a limit in memory (validated as above); replaces an earlier value for scope and name. */
+int lyra_risk_limit_set(struct lyra_risk *r, const char *scope, const char *name,
+                        const char *value);
+/* Forget every limit set in memory (defaults remain). */
+void lyra_risk_limits_clear(struct lyra_risk *r);
+void lyra_risk_set_state(struct lyra_risk *r, enum lyra_risk_state s, const char *reason);
+enum lyra_risk_state lyra_risk_get_state(const struct lyra_risk *r);
+
+/* Feed a consumed non-order record: market (instrument rules), bbo/trade/book (marks), fill
+ * (positions, realised PnL, in-flight remaining), order_event (a terminal status ends an
+ * in-flight order). Other types are ignored. 0, or -1 with error.h (LYRA_EX_DATAERR) when a
+ * field the record needs is missing or malformed. */
+int lyra_risk_observe(struct lyra_risk *r, const char *type, const json_t *rec);
+
+enum { LYRA_RISK_PASS = 0, LYRA_RISK_REJECT = 1 };
+#define LYRA_RISK_ROUND 1   /* round px to the tick and qty to the lot instead of rejecting */
+
+/* Check an order record in place. A pass gets "risk":{"state":..,"checks":[rule,...]} (and
+ * "rounded":{field:{"from":..,"to":..}} when LYRA_RISK_ROUND changed it) and becomes in-flight.
+ * A reject gets type "reject" and "reasons":[{"rule","scope","limit","value"},...] listing every
+ * failed rule. Returns LYRA_RISK_PASS, LYRA_RISK_REJECT, or -1 with error.h (LYRA_EX_DATAERR)
+ * when the order itself is malformed (then rec is untouched). */
+int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags);
+
+/* A breaker tripped since the last call (daily_loss or drawdown_pct: REDUCING; reject_storm:
+ * HALTED): returns 1 with the new state and a reason (borrowed, valid until the next engine
+ * call), and the engine is already in that state; 0 when nothing tripped. */
+int lyra_risk_tripped(struct lyra_risk *r, enum lyra_risk_state *state, const char **reason);
+
+/* ---- the store: table risk_limit and meta keys risk.state, risk.reason, risk.since ---- */
+
+/* Replace the engine's limits with the store's and adopt the store's state. 0 or -1. */
+int lyra_risk_load(struct lyra_risk *r, struct lyra_store *st);
+/* Insert or replace one limit (validated); the caller holds the transaction and audits. */
+int lyra_risk_limit_put(struct lyra_store *st, const char *scope, const char *name,
+                        const char *value);
+/* Delete one limit; 1 when it existed, 0 when not, -1 on error. Caller holds the transaction. */
+int lyra_risk_limit_del(struct lyra_store *st, const char *scope, const char *name);
+/* The stored state (ACTIVE when never set). reason (may be NULL) gets the reason, "" if none;
+ * since (may be NULL) the wall-clock time it was set, 0 if never. 0 or -1. */
+int lyra_risk_state_get(struct lyra_store *st, enum lyra_risk_state *s, char *reason,
+                        size_t reasonlen, int64_t *since);
+/* Set the state in one transaction that also appends the audit entry (action "risk.halt",
+ * "risk.reduce", "risk.resume" or "risk.breaker" when breaker is non-zero). 0 or -1. */
+int lyra_risk_state_set(struct lyra_store *st, const char *actor, enum lyra_risk_state s,
+                        const char *reason, int breaker);
+/* A cheap "did another connection commit?" counter (PRAGMA data_version); -1 on error. */
+int64_t lyra_risk_store_version(struct lyra_store *st);
+
+#endif
