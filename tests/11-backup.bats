@@ -32,9 +32,9 @@ flip() {
 # Make a small store with some data and audit entries.
 seed() {
 	gen "${1:-20}"
-	sql "CREATE TABLE IF NOT EXISTS fills (id INTEGER PRIMARY KEY, venue TEXT, qty TEXT);
+	sql "CREATE TABLE IF NOT EXISTS test_rows (id INTEGER PRIMARY KEY, venue TEXT, qty TEXT);
 	     WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000)
-	     INSERT INTO fills (venue, qty) SELECT 'binance', printf('0.%04d', i) FROM c"
+	     INSERT INTO test_rows (venue, qty) SELECT 'binance', printf('0.%04d', i) FROM c"
 }
 
 @test "create: a verified full backup, then incrementals; list shows them; tar can read them" {
@@ -76,7 +76,7 @@ seed() {
 	local kinds=(full incremental incremental differential incremental full differential incremental)
 	local i=0
 	for k in "${kinds[@]}"; do
-		sql "UPDATE fills SET qty = qty || '$i' WHERE id % 97 = $i; INSERT INTO fills (venue, qty) VALUES ('kraken', '$i')"
+		sql "UPDATE test_rows SET qty = qty || '$i' WHERE id % 97 = $i; INSERT INTO test_rows (venue, qty) VALUES ('kraken', '$i')"
 		gen 3
 		state "$LYRA_DB" > "$BATS_TEST_TMPDIR/state.$i"
 		run t backup create --type "$k" --dest "$D" -q
@@ -231,7 +231,7 @@ seed() {
 
 @test "encryption: passphrase from a file only; wrong passphrase and a flipped byte fail and say so" {
 	seed
-	sql "INSERT INTO fills (venue, qty) VALUES ('secret-marker-venue', '1')"
+	sql "INSERT INTO test_rows (venue, qty) VALUES ('secret-marker-venue', '1')"
 	printf 'correct horse battery staple\n' > "$BATS_TEST_TMPDIR/key"
 	printf 'wrong\n' > "$BATS_TEST_TMPDIR/bad"
 	chmod 600 "$BATS_TEST_TMPDIR/key" "$BATS_TEST_TMPDIR/bad"
@@ -264,7 +264,7 @@ seed() {
 	[ "$status" -eq 0 ]
 	run t backup restore --at 2100-01-01 --to "$BATS_TEST_TMPDIR/r.db" --dest "$D" --passphrase-file "$BATS_TEST_TMPDIR/key" -q
 	[ "$status" -eq 0 ]
-	[ "$(sqlite3 "$BATS_TEST_TMPDIR/r.db" "SELECT count(*) FROM fills WHERE venue = 'secret-marker-venue'")" -eq 1 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/r.db" "SELECT count(*) FROM test_rows WHERE venue = 'secret-marker-venue'")" -eq 1 ]
 	flip "$full" 2000
 	run t backup verify --all --dest "$D" --passphrase-file "$BATS_TEST_TMPDIR/key"
 	[ "$status" -eq 1 ]
@@ -351,7 +351,7 @@ seed() {
 	# the restored store is the backup's state plus one audit entry that records the restore
 	[ "$(sql "SELECT action FROM audit ORDER BY seq DESC LIMIT 1")" = backup.restore ]
 	[ "$(sql "SELECT json_extract(details, '$.aside') FROM audit ORDER BY seq DESC LIMIT 1")" = "$aside" ]
-	sqlite3 "$LYRA_DB" "SELECT * FROM fills" | cmp - <(sqlite3 "$aside" "SELECT * FROM fills")
+	sqlite3 "$LYRA_DB" "SELECT * FROM test_rows" | cmp - <(sqlite3 "$aside" "SELECT * FROM test_rows")
 	run t audit verify -q
 	[ "$status" -eq 0 ]
 }
@@ -467,7 +467,7 @@ seed() {
 	t backup create --type incremental --dest "$D" -q
 	gen 3
 	t backup create --type differential --dest "$D" -q
-	sql "SELECT * FROM fills" > "$BATS_TEST_TMPDIR/fills"
+	sql "SELECT * FROM test_rows" > "$BATS_TEST_TMPDIR/rows"
 	sql "SELECT seq, hash FROM audit" > "$BATS_TEST_TMPDIR/audit"
 	run t backup verify --all --dest "$D" -q
 	[ "$status" -eq 0 ]
@@ -476,7 +476,7 @@ seed() {
 	run t backup restore --at 2100-01-01 --to "$LYRA_DB" --dest "$D" -q
 	[ "$status" -eq 0 ]
 	# the restored store is the last backup's state; the restore itself is its newest entry
-	diff <(sql "SELECT * FROM fills") "$BATS_TEST_TMPDIR/fills"
+	diff <(sql "SELECT * FROM test_rows") "$BATS_TEST_TMPDIR/rows"
 	diff <(sql "SELECT seq, hash FROM audit WHERE action != 'backup.restore'") <(head -n -1 "$BATS_TEST_TMPDIR/audit")
 	[ "$(sql "SELECT action FROM audit ORDER BY seq DESC LIMIT 1")" = backup.restore ]
 	run t audit verify -q
