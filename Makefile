@@ -84,7 +84,7 @@ $(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/driver.o $(LIBLYRA)
 fuzz: all
 	@mkdir -p build/libfuzzer
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang -std=c17 -D_GNU_SOURCE -Ilib -Itests/fuzz -include tests/fuzz/fuzz.h -g -O1 \
+	  clang -std=c17 -D_GNU_SOURCE -DLYRA_VERSION='"$(VERSION)"' -Ilib -Itests/fuzz -include tests/fuzz/fuzz.h -g -O1 \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) $$f $(LIB_SRC) $(LDLIBS) -o build/libfuzzer/$$n \
 	  && mkdir -p build/libfuzzer/corpus-$$n && cp -n tests/fuzz/corpus/$${n#fuzz_}/* build/libfuzzer/corpus-$$n/ 2>/dev/null; \
 	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) build/libfuzzer/corpus-$$n || exit 1; done

@@ -26,6 +26,7 @@
 #include "error.h"
 #include "http.h"
 #include "identity.h"
+#include "markets.h"
 #include "metrics.h"
 #include "ndjson.h"
 #include "record.h"
@@ -328,32 +329,17 @@ static int call(struct feed *f, const struct lyra_venue_req *req, parse_fn parse
 	return 0;
 }
 
-/* ---- markets and the cache ---- */
+/* ---- markets and the cache (lib/markets.h) ---- */
 
-struct mlist {
-	struct lyra_market *m;
-	size_t n, cap;
+struct mpage {
+	int page;
+	struct lyra_market_list *list;
 };
 
 static int add_market(void *ctx, const struct lyra_market *m)
 {
-	struct mlist *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct lyra_market *p = realloc(l->m, cap * sizeof *p);
-		if (!p)
-			return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
-		l->m = p;
-		l->cap = cap;
-	}
-	l->m[l->n++] = *m;
-	return 0;
+	return lyra_market_list_add(ctx, m);
 }
-
-struct mpage {
-	int page;
-	struct mlist *list;
-};
 
 static int parse_markets_page(struct feed *f, void *ctx, const char *body, size_t len)
 {
@@ -361,52 +347,19 @@ static int parse_markets_page(struct feed *f, void *ctx, const char *body, size_
 	return f->v->parse_markets(p->page, body, len, add_market, p->list);
 }
 
-/* A cached market record back into a struct; 0 or -1. */
-static int market_from_line(const char *line, size_t len, struct lyra_market *m)
-{
-	char why[128];
-	json_t *r = lyra_record_parse(line, len, why, sizeof why);
-	int rc = r ? lyra_market_from_record(r, m) : -1;
-	json_decref(r);
-	return rc;
-}
-
 /* The cache's fetch time for the venue at this endpoint, or -1 when there is none. */
 static int64_t cache_fetched(const struct feed *f)
 {
-	sqlite3_stmt *s = lyra_store_cached(store,
-		"SELECT fetched_us FROM md_market_fetch WHERE venue = ?1 AND endpoint = ?2");
-	int64_t t = -1;
-	if (!s)
-		lyra_die_last();
-	sqlite3_bind_text(s, 1, f->v->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, f->base, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		t = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return t;
+	return lyra_markets_fetched(store, f->v->id, f->base);
 }
 
 static void load_cache(struct feed *f)
 {
-	sqlite3_stmt *s = lyra_store_cached(store,
-		"SELECT line FROM md_market WHERE venue = ?1 ORDER BY pos");
-	struct mlist l = { 0 };
-	int rc;
-	if (!s)
+	struct lyra_market_list l = { 0 };
+	if (lyra_markets_load(store, f->v->id, &l) != 0) {
+		lyra_market_list_release(&l);
 		lyra_die_last();
-	sqlite3_bind_text(s, 1, f->v->id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct lyra_market m;
-		if (market_from_line((const char *)sqlite3_column_blob(s, 0),
-		                       (size_t)sqlite3_column_bytes(s, 0), &m) != 0)
-			lyra_die(LYRA_EX_IOERR, "%s: a cached market record is damaged (try --refresh)", f->v->id);
-		if (add_market(&l, &m) != 0)
-			lyra_die_last();
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		lyra_die(LYRA_EX_IOERR, "cannot read the markets cache: %s", sqlite3_errmsg(store->db));
 	free(f->markets);
 	f->markets = l.m;
 	f->nmarkets = l.n;
@@ -414,10 +367,10 @@ static void load_cache(struct feed *f)
 
 static void fetch_markets(struct feed *f)
 {
-	struct mlist l = { 0 };
+	struct lyra_market_list l = { 0 };
 	struct lyra_venue_req req;
 	int64_t now = lyra_time_now_us();
-	int64_t pos = 0, kept = 0;
+	int64_t kept = 0;
 
 	for (int page = 0; page < 64; page++) {
 		memset(&req, 0, sizeof req);
@@ -425,78 +378,23 @@ static void fetch_markets(struct feed *f)
 			break;
 		struct mpage p = { page, &l };
 		if (call(f, &req, parse_markets_page, &p) != 0) {
-			free(l.m);
+			lyra_market_list_release(&l);
 			lyra_die_last();
 		}
 	}
 	if (!l.n) {
-		free(l.m);
+		lyra_market_list_release(&l);
 		lyra_die(LYRA_EX_DATAERR, "%s: the venue listed no markets", f->v->id);
 	}
-	if (lyra_store_begin(store) != 0)
+	if (lyra_markets_save(store, f->v->id, f->base, me.name, l.m, l.n, now, &kept) != 0) {
+		lyra_market_list_release(&l);
 		lyra_die_last();
-	sqlite3_stmt *del = lyra_store_cached(store, "DELETE FROM md_market WHERE venue = ?1");
-	sqlite3_stmt *ins = lyra_store_cached(store,
-		"INSERT OR IGNORE INTO md_market (venue, symbol, venue_symbol, pos, line) VALUES (?1, ?2, ?3, ?4, ?5)");
-	sqlite3_stmt *fet = lyra_store_cached(store,
-		"INSERT OR REPLACE INTO md_market_fetch (venue, endpoint, fetched_us, markets) VALUES (?1, ?2, ?3, ?4)");
-	if (!del || !ins || !fet)
-		goto fail;
-	sqlite3_bind_text(del, 1, f->v->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(del) != SQLITE_DONE) {
-		lyra_store_fail(store, "cannot clear the markets cache");
-		goto fail;
 	}
-	sqlite3_reset(del);
-	for (size_t i = 0; i < l.n; i++) {
-		json_t *r = lyra_market_record(&l.m[i], now);
-		char *line = lyra_record_dump(r);
-		json_decref(r);
-		if (!line) {
-			lyra_error(LYRA_EX_SOFTWARE, "out of memory");
-			goto fail;
-		}
-		sqlite3_bind_text(ins, 1, f->v->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 2, l.m[i].symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, l.m[i].venue_symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 4, pos++);
-		sqlite3_bind_blob(ins, 5, line, (int)strlen(line), free);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			lyra_store_fail(store, "cannot cache a market");
-			sqlite3_reset(ins);
-			goto fail;
-		}
-		kept += sqlite3_changes(store->db);
-		sqlite3_reset(ins);
-	}
-	sqlite3_bind_text(fet, 1, f->v->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(fet, 2, f->base, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(fet, 3, now);
-	sqlite3_bind_int64(fet, 4, kept);
-	if (sqlite3_step(fet) != SQLITE_DONE) {
-		lyra_store_fail(store, "cannot record the markets fetch");
-		sqlite3_reset(fet);
-		goto fail;
-	}
-	sqlite3_reset(fet);
-	json_t *details = json_pack("{sssssI}", "venue", f->v->id, "endpoint", f->base, "markets",
-	                            (json_int_t)kept);
-	char object[64];
-	snprintf(object, sizeof object, "venue:%s", f->v->id);
-	int64_t seq = lyra_audit_append(store, me.name, "md.markets", object, details);
-	json_decref(details);
-	if (seq < 0 || lyra_store_commit(store) != 0)
-		goto fail;
-	free(l.m);
 	if (kept < (int64_t)l.n)
 		lyra_debug("%s: %lld markets listed twice under one symbol were kept once", f->v->id,
 		           (long long)((int64_t)l.n - kept));
+	lyra_market_list_release(&l);
 	load_cache(f);
-	return;
-fail:
-	free(l.m);
-	lyra_store_rollback(store);
-	lyra_die_last();
 }
 
 /* Markets from the cache when it is fresh (same endpoint, younger than max-age), else fetched. */

@@ -540,7 +540,10 @@ static int cmd_run(struct args *a, char **ops, int nops)
 			}
 			json_decref(p);
 		}
-		if ((a->follow || b.inserted + b.duplicates >= FILL_BATCH) && batch_commit(&b) != 0) {
+		/* never hold the store's write lock while waiting for input: the stages upstream of a
+		 * pipeline (oms) write the same store */
+		if ((a->follow || b.inserted + b.duplicates >= FILL_BATCH ||
+		     lyra_ndjson_would_block(in)) && batch_commit(&b) != 0) {
 			status = -1;
 			break;
 		}

@@ -6,7 +6,9 @@ _lyra() {
 	audit) words="verify log tail export anchor archive --action --actor --anchor --archive --before --db --export --follow --format --from --help --interval --limit --lines --metrics --object --out --quiet --strict --to --verbose --version " ;;
 	auth) words="init login logout refresh whoami user mfa token key check perms --all --db --due --file --format --help --label --metrics --name --new-master --out --quiet --role --strict --ttl --user --verbose --version " ;;
 	backup) words="create list verify restore prune watch --all --at --db --dest --dry-run --encrypt --force --format --full-every --help --interval --keep-daily --keep-hourly --keep-last --keep-monthly --keep-weekly --metrics --passphrase-file --quiet --strict --to --type --verbose --version " ;;
+	execalgo) words="twap vwap pov iceberg grid dca list show --amount --db --display --duration --end --every --feedback --finish-at-eof --format --fresh --help --id --jitter --levels --limit --live --lookback --lower --max-slice --metrics --min-slice --offset-bps --profile --px --qty --qty-per-level --quiet --rate --side --slices --start --strict --style --symbol --until --upper --urgency --variance --venue --verbose --version " ;;
 	mdfeed) words="markets snapshot candles record replay ingest watch --batch --bbo --channels --db --depth --endpoint --from --funding --help --interval --max-age --max-wait --metrics --quiet --refresh --retries --speed --stale --store --strict --symbol --timeout --to --trades --type --venue --verbose --version " ;;
+	oms) words="run list show cancel cancel-all recover reconcile sign --apply --batch --body --book-venue --db --dry-run --endpoint --format --help --keys --latency --maker-fee --method --metrics --nonce --open --parent --path --poll --query --quiet --since --strict --symbol --taker-fee --testnet --timeout --timestamp --unbuffered --venue --verbose --version " ;;
 	positions) words="run show tax pnl import --at --by --carried-loss --db --entity --follow --format --from --fy --help --method --metrics --quiet --rates --strict --to --verbose --version " ;;
 	riskcheck) words="check limits halt reduce resume status size --cap --db --entry --equity --format --help --kelly-fraction --lot --method --metrics --payoff --poll --price --quiet --reason --risk --round --scope --stop --strict --target-vol --unbuffered --verbose --version --vol --win-rate " ;;
 	*) return ;;
@@ -16,4 +18,4 @@ _lyra() {
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-complete -o default -F _lyra arbscan audit auth backup mdfeed positions riskcheck
+complete -o default -F _lyra arbscan audit auth backup execalgo mdfeed oms positions riskcheck

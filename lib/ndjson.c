@@ -2,6 +2,7 @@
  * memchr, any line length), `error` records for rejected lines, the cheap top-level "type" peek,
  * and the stdout writer (stdio, fully buffered or flushed per record when live). */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,6 +200,33 @@ static int blank(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+int lyra_ndjson_would_block(const struct lyra_ndjson_in *in)
+{
+	struct stat sb;
+	struct pollfd pfd;
+	if (in->scan < in->end && memchr(in->buf + in->scan, '\n', in->end - in->scan))
+		return 0;
+	if (in->fd < 0 || in->eof)
+		return 0;
+	if (fstat(in->fd, &sb) != 0 || S_ISREG(sb.st_mode))
+		return 0;
+	pfd.fd = in->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+int lyra_ndjson_wait(const struct lyra_ndjson_in *in, int timeout_ms)
+{
+	struct pollfd pfd;
+	if (!lyra_ndjson_would_block(in))
+		return 1;
+	pfd.fd = in->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, timeout_ms) != 0;
 }
 
 int lyra_ndjson_next(struct lyra_ndjson_in *in, struct lyra_line *line)

@@ -37,6 +37,15 @@ int lyra_ndjson_reject(struct lyra_ndjson_in *in, const struct lyra_line *line,
                        const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint64_t lyra_ndjson_rejected(const struct lyra_ndjson_in *in);
 
+/* 1 when the next lyra_ndjson_next() would have to wait: no complete line is buffered and the
+ * open input is a pipe, socket or terminal with nothing to read right now. 0 when a line is
+ * ready, the input is a file (files never wait) or the inputs are done. A stage that batches
+ * its work (oms commits in groups) finishes its batch and flushes before it waits. */
+int lyra_ndjson_would_block(const struct lyra_ndjson_in *in);
+/* Wait up to timeout_ms for the next line to be ready without blocking (see above): 1 ready
+ * (or the input ended), 0 timed out. A live stage uses it to do timed work while idle. */
+int lyra_ndjson_wait(const struct lyra_ndjson_in *in, int timeout_ms);
+
 /* Exit status the stream earned: LYRA_EX_IOERR if a read failed, LYRA_EX_NOINPUT if an input
  * was missing, LYRA_EX_DATAERR if any line was rejected, else LYRA_EX_OK. */
 int lyra_ndjson_status(const struct lyra_ndjson_in *in);

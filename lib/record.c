@@ -1001,6 +1001,24 @@ static const struct lyra_field_spec f_cgt_summary[] = {
 	HEAD, {"fy", "str"}, {"entity", "str"}, {"method", "str"}, {"label_h", "dec"},
 	{"label_a", "dec"}, {"label_v", "dec"}, END};
 
+static const struct lyra_field_spec f_cancel_reject[] = {
+	HEAD, {"id", "str"}, {"venue", "str"}, {"reason", "str"},  END};
+
+static const struct lyra_field_spec f_order_status[] = {
+	HEAD, {"id", "str"}, {"venue", "str"}, {"symbol", "str"}, {"side", "str"}, {"kind", "str"}, {"qty", "dec"}, {"filled_qty", "dec"}, {"status", "str"},  END};
+
+static const struct lyra_field_spec f_recon_diff[] = {
+	HEAD, {"venue", "str"}, {"kind", "str"}, {"id", "str"}, {"store", "str"}, {"venue_value", "str"},  END};
+
+static const struct lyra_field_spec f_signed_request[] = {
+	HEAD, {"venue", "str"}, {"method", "str"}, {"url", "str"}, {"headers", "object"}, {"signature", "str"},  END};
+
+static const struct lyra_field_spec f_algo_report[] = {
+	HEAD, {"id", "str"}, {"algo", "str"}, {"venue", "str"}, {"symbol", "str"}, {"side", "str"}, {"qty", "dec"}, {"filled_qty", "dec"}, {"children", "int"}, {"status", "str"},  END};
+
+static const struct lyra_field_spec f_sync[] = {
+	HEAD, {"id", "str"},  END};
+
 static const struct lyra_record_spec specs[] = {
 	{"book", f_book, "order book snapshot"},
 	{"book_delta", f_book, "changes to a book; qty \"0\" removes the level"},
@@ -1031,6 +1049,12 @@ static const struct lyra_record_spec specs[] = {
 	{"pnl", f_pnl, "realised PnL and fees of a day or a symbol"},
 	{"cgt_event", f_cgt_event, "a disposal (CGT event A1) matched to one lot, in AUD"},
 	{"cgt_summary", f_cgt_summary, "a financial year's capital gains, return labels"},
+	{"cancel_reject", f_cancel_reject, "a cancel or amend oms could not carry out"},
+	{"order_status", f_order_status, "a stored order as oms list and show print it"},
+	{"recon_diff", f_recon_diff, "a difference between the store and a venue"},
+	{"signed_request", f_signed_request, "a signed venue request, shown and not sent"},
+	{"algo_report", f_algo_report, "a parent order's outcome: fill, slippage, participation"},
+	{"sync", f_sync, "execalgo's feedback marker, forwarded by every stage"},
 	{NULL, NULL, NULL},
 };
 

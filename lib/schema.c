@@ -198,6 +198,69 @@ static const struct migration migrations[] = {
 	"	UNIQUE (venue, trade_id)\n"
 	");\n"
 	"CREATE INDEX fills_ts ON fills(ts, id);\n" },
+	{ 7, /* oms: orders (written before anything is sent), their events, and venue executions */
+	"CREATE TABLE orders (\n"
+	"	id TEXT PRIMARY KEY,\n"                 /* client order id (deterministic, idempotent) */
+	"	venue TEXT NOT NULL,\n"                 /* where it executes: paper or a live venue */
+	"	book_venue TEXT NOT NULL DEFAULT '',\n" /* paper: whose book and fees it simulates */
+	"	symbol TEXT NOT NULL,\n"
+	"	side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),\n"
+	"	kind TEXT NOT NULL,\n"
+	"	tif TEXT NOT NULL,\n"
+	"	px TEXT,\n"
+	"	stop_px TEXT,\n"
+	"	qty TEXT NOT NULL,\n"
+	"	expire_ts INTEGER,\n"
+	"	parent TEXT NOT NULL DEFAULT '',\n"
+	"	strategy TEXT NOT NULL DEFAULT '',\n"
+	"	status TEXT NOT NULL,\n"                /* intent, new, acked, partially_filled, filled,
+	                                               cancelled, rejected, expired, unknown */
+	"	filled_qty TEXT NOT NULL DEFAULT '0',\n"/* the sum of order_fills: the truth */
+	"	notional TEXT NOT NULL DEFAULT '0',\n"  /* sum of px*qty over fills (avg price) */
+	"	venue_order_id TEXT NOT NULL DEFAULT '',\n"
+	"	reason TEXT NOT NULL DEFAULT '',\n"
+	"	created_ts INTEGER NOT NULL,\n"
+	"	updated_ts INTEGER NOT NULL,\n"
+	"	line TEXT NOT NULL\n"                   /* the order record as received */
+	");\n"
+	"CREATE INDEX orders_open ON orders(venue, status);\n"
+	"CREATE INDEX orders_parent ON orders(parent) WHERE parent != '';\n"
+	"CREATE TABLE order_events (\n"
+	"	seq INTEGER PRIMARY KEY,\n"
+	"	id TEXT NOT NULL REFERENCES orders(id),\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	status TEXT NOT NULL,\n"
+	"	line TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX order_events_id ON order_events(id, seq);\n"
+	"CREATE TABLE order_fills (\n"
+	"	venue TEXT NOT NULL,\n"
+	"	trade_id TEXT NOT NULL,\n"
+	"	id TEXT NOT NULL REFERENCES orders(id),\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	px TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"
+	"	fee TEXT NOT NULL,\n"
+	"	fee_ccy TEXT NOT NULL,\n"
+	"	liquidity TEXT NOT NULL,\n"
+	"	line TEXT NOT NULL,\n"
+	"	PRIMARY KEY (venue, trade_id)\n"
+	");\n"
+	"CREATE INDEX order_fills_id ON order_fills(id);\n" },
+	{ 8, /* execalgo: parent orders and their progress, so a restart continues the same parent */
+	"CREATE TABLE algo_parent (\n"
+	"	id TEXT PRIMARY KEY,\n"                 /* parent id; children are <id>-<n> */
+	"	algo TEXT NOT NULL,\n"
+	"	venue TEXT NOT NULL,\n"
+	"	symbol TEXT NOT NULL,\n"
+	"	side TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"
+	"	params TEXT NOT NULL,\n"                /* the options as canonical JSON */
+	"	status TEXT NOT NULL,\n"                /* running, done, cancelled */
+	"	state TEXT NOT NULL,\n"                 /* the algorithm's progress as JSON */
+	"	created_ts INTEGER NOT NULL,\n"
+	"	updated_ts INTEGER NOT NULL\n"
+	");\n" },
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -16,10 +16,13 @@
 #include "schema.h"
 #include "store.h"
 
-/* Attempts at BEGIN IMMEDIATE / COMMIT / setup pragmas while SQLite reports busy. Each attempt
- * already waits up to the busy timeout; the loop covers the cases where SQLite returns
- * SQLITE_BUSY without calling the busy handler (WAL recovery, a racing first open). */
-#define BUSY_TRIES 8
+/* Attempts at BEGIN IMMEDIATE / COMMIT / setup pragmas while SQLite reports busy, within
+ * LYRA_STORE_BUSY_MS in all. Each attempt may already wait up to the busy timeout; the loop covers
+ * the cases where SQLite returns SQLITE_BUSY at once without calling the busy handler (WAL
+ * recovery, several processes opening a new store together, as the stages of a pipeline do),
+ * which can repeat many times in a row, so the bound is the deadline, not a small count. */
+#define BUSY_TRIES 100000
+#define BUSY_PAUSE_MS(tries) ((tries) < 10 ? (tries) * 10 : 100)
 
 struct cached_stmt {
 	const char *sql;       /* borrowed key (a literal that outlives the handle) */
@@ -201,7 +204,7 @@ static int step_retry(sqlite3_stmt *stmt)
 		if (!is_busy(rc) || tries >= BUSY_TRIES || mono_ms() >= deadline)
 			return rc;
 		sqlite3_reset(stmt);
-		pause_ms(tries * 10);
+		pause_ms(BUSY_PAUSE_MS(tries));
 	}
 }
 
@@ -250,7 +253,7 @@ static int exec_retry(struct lyra_store *st, const char *sql)
 			snprintf(ctx, sizeof ctx, "cannot open store '%s'", st->path);
 			return lyra_store_fail(st, ctx);
 		}
-		pause_ms(tries * 10);
+		pause_ms(BUSY_PAUSE_MS(tries));
 	}
 }
 
@@ -490,7 +493,7 @@ int lyra_store_begin(struct lyra_store *st)
 		if (tries >= BUSY_TRIES || mono_ms() >= deadline)
 			return lyra_error(LYRA_EX_TEMPFAIL, "store '%s' is busy: %s", st->path,
 			                  sqlite3_errstr(rc));
-		pause_ms(tries * 10);
+		pause_ms(BUSY_PAUSE_MS(tries));
 	}
 }
 
@@ -525,7 +528,7 @@ int lyra_store_commit(struct lyra_store *st)
 		}
 		if (is_busy(rc) && tries < BUSY_TRIES && mono_ms() < deadline) {
 			sqlite3_reset(stmt);
-			pause_ms(tries * 10);
+			pause_ms(BUSY_PAUSE_MS(tries));
 			continue;
 		}
 		if (is_busy(rc))

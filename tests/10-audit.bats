@@ -265,6 +265,9 @@ tamper() { sqlite3 -bail "$LYRA_DB" "DROP TRIGGER IF EXISTS audit_no_update; DRO
 		"risk.halt|riskcheck halt --reason drill"
 		"risk.reduce|riskcheck reduce --reason drill"
 		"risk.resume|riskcheck resume"
+		"order.new|oms --venue paper $FIXTURES/oms/one-order.ndjson"
+		"order.cancelled|oms cancel audit-1"
+		"algo.start|execalgo twap --venue binance --symbol BTC/USDT --side buy --qty 1 --duration 10m --id audit-p $FIXTURES/oms/one-order.ndjson"
 	)
 	for row in "${cmds[@]}"; do
 		local action=${row%%|*} cmd=${row#*|}

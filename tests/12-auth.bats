@@ -346,6 +346,12 @@ print(hashlib.pbkdf2_hmac('sha256', sys.stdin.readline().rstrip('\n').encode(), 
 		"risk.admin|riskcheck resume"
 		"risk.size|riskcheck size --method vol-target --equity 100 --target-vol 1 --vol 2"
 		"market.read|mdfeed ingest okx $FIXTURES/ws/OKX.ws.1.0"
+		"order.submit|oms --venue paper $FIXTURES/oms/market.ndjson"
+		"order.read|oms list"
+		"order.cancel|oms cancel-all --venue paper"
+		"order.recover|oms recover --venue paper"
+		"algo.run|execalgo twap --venue binance --symbol BTC/USDT --side buy --qty 1 --duration 10m --id authp-OUT $FIXTURES/oms/market.ndjson"
+		"algo.read|execalgo list"
 	)
 	local n=0
 	for r in "${roles[@]}"; do

@@ -410,6 +410,12 @@ static const char *const good[] = {
 	"\"qty\":\"1\",\"cost_aud\":\"10.00\",\"proceeds_aud\":\"30.00\",\"gain_aud\":\"20.00\",\"discount\":\"yes\"}",
 	"{\"type\":\"cgt_summary\",\"ts\":1,\"fy\":\"2025-26\",\"entity\":\"individual\",\"method\":\"fifo\","
 	"\"label_h\":\"20.00\",\"label_a\":\"10.00\",\"label_v\":\"0.00\"}",
+	"{\"type\":\"cancel_reject\",\"ts\":1,\"id\":\"o1\",\"venue\":\"paper\",\"reason\":\"unknown order\"}",
+	"{\"type\":\"order_status\",\"ts\":1,\"id\":\"o1\",\"venue\":\"paper\",\"symbol\":\"BTC/USDT\",\"side\":\"buy\",\"kind\":\"limit\",\"qty\":\"1\",\"filled_qty\":\"0\",\"status\":\"acked\"}",
+	"{\"type\":\"recon_diff\",\"ts\":1,\"venue\":\"binance\",\"kind\":\"status\",\"id\":\"o1\",\"store\":\"acked\",\"venue_value\":\"filled\"}",
+	"{\"type\":\"signed_request\",\"ts\":1,\"venue\":\"binance\",\"method\":\"GET\",\"url\":\"https://api.binance.com/api/v3/account\",\"headers\":{},\"signature\":\"ab\"}",
+	"{\"type\":\"algo_report\",\"ts\":1,\"id\":\"twap-1\",\"algo\":\"twap\",\"venue\":\"binance\",\"symbol\":\"BTC/USDT\",\"side\":\"buy\",\"qty\":\"1\",\"filled_qty\":\"1\",\"children\":4,\"status\":\"filled\"}",
+	"{\"type\":\"sync\",\"ts\":1,\"id\":\"P:1\"}",
 };
 
 static const char *validate_why(const json_t *rec)
@@ -464,13 +470,13 @@ static void test_schema(void)
 	                       "gap", "resync", "stale", "opportunity", "order", "cancel", "reject",
 	                       "order_event", "fill", "position", "balance", "signal", "error",
 	                       "audit", "audit_segment", "audit_anchor", "backup", "backup_prune",
-	                       "position_summary", "pnl", "cgt_event", "cgt_summary"};
+	                       "position_summary", "pnl", "cgt_event", "cgt_summary", "cancel_reject", "order_status", "recon_diff", "signed_request", "algo_report", "sync"};
 	size_t ntypes = sizeof names / sizeof *names;
 	const struct lyra_record_spec *specs = lyra_record_specs();
 	size_t k = 0;
 	while (specs[k].type)
 		k++;
-	CHECK_INT(k, ntypes, "29 record types");
+	CHECK_INT(k, ntypes, "35 record types");
 	CHECK_INT(sizeof good / sizeof *good, ntypes, "one good sample per type");
 	for (size_t i = 0; i < k && i < ntypes; i++) {
 		const struct lyra_record_spec *s = &specs[i];

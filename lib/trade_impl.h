@@ -1,0 +1,105 @@
+/* trade_impl.h: private to lib/trade*.c: the interface each venue's trading adapter implements
+ * and the plumbing they share (signing, sending, mapping transport failures, the client order
+ * id and tick/lot checks). */
+#ifndef LYRA_TRADE_IMPL_H
+#define LYRA_TRADE_IMPL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "trade.h"
+
+/* One venue's adapter. Calls have the contract of the lyra_trade_* call of the same name; the
+ * common code has already checked the arguments it can (a market where one is needed). */
+struct lyra_trade_adapter {
+	const char *id;
+	const char *rest_url;            /* production */
+	const char *testnet_url;         /* NULL: the same base (okx: demo header instead) */
+	int weight_per_minute;           /* the venue's private REST budget */
+	int (*place)(struct lyra_trade *t, const struct lyra_market *m, const json_t *order,
+	             struct lyra_venue_order *out, struct lyra_trade_error *err);
+	int (*cancel)(struct lyra_trade *t, const struct lyra_market *m, const char *id,
+	              struct lyra_venue_order *out, struct lyra_trade_error *err);
+	int (*amend)(struct lyra_trade *t, const struct lyra_market *m, const char *id,
+	             const struct lyra_dec *px, const struct lyra_dec *qty,
+	             struct lyra_venue_order *out, struct lyra_trade_error *err);
+	int (*query)(struct lyra_trade *t, const struct lyra_market *m, const char *id,
+	             struct lyra_venue_order *out, struct lyra_trade_error *err);
+	int (*open_orders)(struct lyra_trade *t, const struct lyra_market *m,
+	                   lyra_trade_order_cb cb, void *ctx, struct lyra_trade_error *err);
+	int (*fills)(struct lyra_trade *t, const struct lyra_market *m, int64_t since_us,
+	             lyra_trade_fill_cb cb, void *ctx, struct lyra_trade_error *err);
+	int (*balances)(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
+	                struct lyra_trade_error *err);
+	/* The venue's clock in microseconds (unsigned request). */
+	int (*server_time)(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err);
+	/* The venue's error payload in body (any HTTP status) into err (kind, code, message);
+	 * 1 when body held one, 0 when not. */
+	int (*venue_error)(const char *body, size_t len, long status, struct lyra_trade_error *err);
+	/* One order / own trade object of the venue's answers into lyra's terms (m may be NULL);
+	 * 0 or -1 (error.h). Exposed for the unit test on recorded payloads. */
+	int (*parse_order)(struct lyra_trade *t, const struct lyra_market *m, const json_t *j,
+	                   struct lyra_venue_order *o);
+	int (*parse_fill)(struct lyra_trade *t, const struct lyra_market *m, const json_t *j,
+	                  struct lyra_venue_fill *f);
+};
+
+extern const struct lyra_trade_adapter lyra_trade_binance;
+extern const struct lyra_trade_adapter lyra_trade_okx;
+
+struct lyra_trade {
+	const struct lyra_trade_adapter *a;
+	struct lyra_trade_opts o;
+	char base[512];
+	struct lyra_http *http;
+	int64_t offset_us;               /* venue clock - local clock */
+	const struct lyra_market *markets;   /* borrowed: lyra_trade_set_markets */
+	size_t nmarkets;
+};
+
+/* A request an adapter sends. */
+struct lyra_trade_req {
+	const char *method;              /* GET POST DELETE PUT */
+	const char *path;                /* "/api/v3/order" */
+	const char *query;               /* without '?' (binance: without timestamp) or NULL */
+	const char *body;                /* NULL: none */
+	int weight;
+	int sign;                        /* 0: a public request (the server clock) */
+};
+
+/* Send req (signed unless req->sign is 0) and return the venue's answer in *out (NEW): 0 with
+ * a 2xx JSON answer; 1 with err filled when the venue refused (its error payload, any status);
+ * -1 with err and error.h set when nothing useful came back: a POST/PUT whose outcome is unknown
+ * (timeout or connection lost after sending, 5xx) is UNCERTAIN, 429/418 RATE_LIMIT, transport
+ * failures before sending UNAVAILABLE; AUTH and CLOCK refusals also return -1. With opts.dry_run
+ * the signed request goes to dry_run_cb and 2 is returned (nothing sent). */
+int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
+                    struct lyra_trade_error *err);
+
+/* Set err (kind, code, message) and error.h ("venue: message (code)"); returns the value the
+ * call returns for that kind: -1 for UNCERTAIN UNAVAILABLE RATE_LIMIT AUTH CLOCK, else 1. */
+int lyra_trade_fail(struct lyra_trade *t, struct lyra_trade_error *err, enum lyra_trade_err kind,
+                    const char *code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A malformed answer: DATAERR in error.h, err kind UNAVAILABLE... for a placement UNCERTAIN
+ * (the venue may have accepted it). Always -1. */
+int lyra_trade_bad_answer(struct lyra_trade *t, struct lyra_trade_error *err, int placing,
+                          const char *what);
+
+/* The order's fields, checked: side, kind, tif (default GTC; market: IOC), px/stop_px per
+ * kind, qty > 0, and tick/lot multiples against m (PRECISION). Returns 0, or 1 with err. */
+struct lyra_trade_order {
+	const char *id, *side, *kind, *tif;
+	struct lyra_dec px, stop_px, qty;
+	int has_px, has_stop;
+	char pxs[LYRA_DEC_STRLEN], stops[LYRA_DEC_STRLEN], qtys[LYRA_DEC_STRLEN];  /* as given */
+};
+int lyra_trade_order_read(struct lyra_trade *t, const struct lyra_market *m, const json_t *order,
+                          struct lyra_trade_order *o, struct lyra_trade_error *err);
+
+/* The market for a venue symbol among those set with lyra_trade_set_markets (NULL if none). */
+const struct lyra_market *lyra_trade_market_by_venue_symbol(const struct lyra_trade *t,
+                                                            const char *venue_symbol);
+/* now + the measured offset, us. */
+int64_t lyra_trade_now(const struct lyra_trade *t);
+
+#endif
