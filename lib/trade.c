@@ -15,15 +15,21 @@
 #include "trade.h"
 #include "trade_impl.h"
 
+/* The registry: one line per venue with a trading adapter. */
 static const struct lyra_trade_adapter *const adapters[] = {
-	&lyra_trade_binance, &lyra_trade_okx, NULL,
+	&lyra_trade_binance,
+	&lyra_trade_okx,
+	NULL,
 };
 
-static const char *const venue_ids[] = {"binance", "okx", NULL};
+#define NADAPTERS (sizeof adapters / sizeof adapters[0])
 
 const char *const *lyra_trade_venues(void)
 {
-	return venue_ids;
+	static const char *ids[NADAPTERS];
+	for (size_t i = 0; adapters[i]; i++)
+		ids[i] = adapters[i]->id;
+	return ids;
 }
 
 const char *lyra_trade_err_name(enum lyra_trade_err e)
@@ -100,8 +106,12 @@ struct lyra_trade *lyra_trade_new(const struct lyra_trade_opts *opts)
 	if (!a) {
 		if (!lyra_venue_find(opts->venue))
 			return NULL;
+		char list[128] = "";
+		for (size_t i = 0; adapters[i]; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "",
+			         adapters[i]->id);
 		lyra_error(LYRA_EX_UNAVAILABLE, "%s: no trading adapter in this build (trading venues: "
-		           "binance okx)", opts->venue);
+		           "%s)", opts->venue, list);
 		return NULL;
 	}
 	if (!opts->key && !opts->dry_run) {

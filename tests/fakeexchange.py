@@ -96,6 +96,10 @@ class Exchange:
 
     def load_markets(self, fixtures):
         m = {}
+        plugin = PLUGINS.get(self.venue)
+        if plugin:
+            # {venue symbol: {"base", "quote", "min_qty", "min_notional", "ct"}} from its fixtures
+            return plugin.load_markets(fixtures)
         if self.venue == "binance":
             with open(os.path.join(fixtures, "binance", "markets.json")) as f:
                 for s in json.load(f)["symbols"]:
@@ -316,6 +320,15 @@ class Handler(fakevenue.Handler):
         body = self.rfile.read(n).decode() if n else ""
         if path.startswith("/_fake/"):
             return self.control(path, body)
+        plugin = PLUGINS.get(ex.venue)
+        if plugin:
+            # a venue in its own module, tests/fakeexchange_<venue>.py: time, public, private
+            if plugin.is_private(path):
+                return plugin.handle(self, ex, self.command, path, rawq, body)
+            if hasattr(plugin, "public") and plugin.public(self, ex, self.command, path, rawq, body):
+                return None
+            query = dict(parse_qsl(rawq, keep_blank_values=True))
+            return self.serve(ex.venue, path, query)
         if path == "/api/v3/time" and ex.venue == "binance":
             return self.send_body(200, {"serverTime": now_ms(ex)})
         if path == "/api/v5/public/time" and ex.venue == "okx":
@@ -661,9 +674,23 @@ class Handler(fakevenue.Handler):
         return self.oitem(cid, order["venue_order_id"], "0", "Order placed")
 
 
+# Venues beyond binance and okx live in modules of their own, tests/fakeexchange_<venue>.py,
+# each defining load_markets(fixtures_dir) -> {venue symbol: {"base", "quote", "min_qty" (Decimal),
+# "min_notional" (Decimal), "ct" (Decimal 1)}}, is_private(path) -> bool, handle(handler, ex, method, path, rawq, body) for its
+# private API (signature checks, orders, fills, balances, faults through ex.fault(...)), and
+# optionally public(handler, ex, method, path, rawq, body) -> bool for public paths it answers
+# itself (its server time); other public paths are served from the fixtures by fakevenue.
+PLUGINS = {}
+for _v in ("coinbase", "kraken", "gateio", "bitfinex", "bitstamp", "gemini"):
+    try:
+        PLUGINS[_v] = __import__("fakeexchange_" + _v)
+    except ImportError:
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser(description="fake private trading API for lyra tests")
-    ap.add_argument("--venue", required=True, choices=("binance", "okx"))
+    ap.add_argument("--venue", required=True, choices=("binance", "okx") + tuple(sorted(PLUGINS)))
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--keys", required=True)
     ap.add_argument("--state")

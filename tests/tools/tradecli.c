@@ -167,8 +167,10 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			on_order(NULL, &out);
 	} else if ((!strcmp(cmd, "cancel") || !strcmp(cmd, "query")) && ac == 2) {
-		rc = (!strcmp(cmd, "cancel") ? lyra_trade_cancel : lyra_trade_query)(t, m, av[1], &out,
-		                                                                   &err);
+		if (!strcmp(cmd, "cancel"))
+			rc = lyra_trade_cancel(t, m, av[1], &out, &err);
+		else
+			rc = lyra_trade_query(t, m, av[1], &out, &err);
 		if (rc == 0)
 			on_order(NULL, &out);
 	} else if (!strcmp(cmd, "amend") && ac >= 3) {
