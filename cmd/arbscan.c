@@ -1026,7 +1026,7 @@ static const char *rec_str(const json_t *rec, const char *key, char *why, size_t
 static struct lyra_book *consume(struct state *s, const char *type, json_t *rec, char *why,
                                  size_t wn, int *bad)
 {
-	int64_t ts, seq = 0;
+	int64_t ts;
 	const char *venue, *symbol;
 	*bad = 1;
 	if (lyra_json_get_ts(rec, "ts", &ts) != 0) {
@@ -1048,54 +1048,12 @@ static struct lyra_book *consume(struct state *s, const char *type, json_t *rec,
 		*bad = 0;
 		return lyra_books_get(s->books, venue, symbol, 0);
 	}
-	if (strcmp(type, "gap") == 0) {
-		struct lyra_book *b = lyra_books_get(s->books, venue, symbol, 0);
-		*bad = 0;
-		if (b)
-			lyra_book_invalidate(b);
-		return b;
-	}
-	struct lyra_book *b = lyra_books_get(s->books, venue, symbol, 1);
-	if (!b) {
-		snprintf(why, wn, "%s", lyra_error_msg());
-		return NULL;
-	}
-	if (strcmp(type, "bbo") == 0) {
-		struct lyra_dec bp, bq, ap, aq;
-		if (lyra_json_get_dec(rec, "bid_px", &bp) != 0 || lyra_json_get_dec(rec, "bid_qty", &bq) != 0 ||
-		    lyra_json_get_dec(rec, "ask_px", &ap) != 0 || lyra_json_get_dec(rec, "ask_qty", &aq) != 0) {
-			snprintf(why, wn, "%s", lyra_error_msg());
-			return NULL;
-		}
+	struct lyra_book *b;
+	int rc = lyra_books_observe(s->books, type, rec, &b, why, wn);
+	if (rc < 0)
+		return b;   /* *bad stays set: the caller reports why */
+	if (strcmp(type, "gap") != 0)
 		lyra_clock_observe(&s->clock, ts);
-		*bad = 0;
-		if (b->full)
-			return b;
-		if (lyra_book_set_top(b, bp, bq, ap, aq, ts) != 0) {
-			snprintf(why, wn, "%s", lyra_error_msg());
-			*bad = 1;
-		}
-		return b;
-	}
-	if (lyra_json_get_int(rec, "seq", &seq) != 0) {
-		snprintf(why, wn, "%s", lyra_error_msg());
-		return NULL;
-	}
-	const json_t *bids = json_object_get(rec, "bids"), *asks = json_object_get(rec, "asks");
-	int rc;
-	if (strcmp(type, "book") == 0) {
-		rc = lyra_book_snapshot(b, bids, asks, ts, seq);
-	} else if (!b->valid) {
-		snprintf(why, wn, "book_delta for '%s' '%s' without a valid snapshot", venue, symbol);
-		return b;
-	} else {
-		rc = lyra_book_apply(b, bids, asks, ts, seq);
-	}
-	if (rc != 0) {
-		snprintf(why, wn, "%s", lyra_error_msg());
-		return b;
-	}
-	lyra_clock_observe(&s->clock, ts);
 	*bad = 0;
 	return b;
 }

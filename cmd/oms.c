@@ -25,6 +25,9 @@
 #include "ndjson.h"
 #include "orders.h"
 #include "paper.h"
+#include "route.h"
+#include "fees.h"
+#include "book.h"
 #include "record.h"
 #include "risk.h"
 #include "sign.h"
@@ -56,11 +59,14 @@ enum {
 	OPT_VENUE = 256, OPT_BOOK_VENUE, OPT_LATENCY, OPT_MAKER_FEE, OPT_TAKER_FEE, OPT_KEYS,
 	OPT_ENDPOINT, OPT_TESTNET, OPT_DRY_RUN, OPT_UNBUFFERED, OPT_POLL, OPT_BATCH, OPT_SYMBOL,
 	OPT_OPEN, OPT_PARENT, OPT_FORMAT, OPT_SINCE, OPT_APPLY, OPT_METHOD, OPT_PATH, OPT_QUERY,
-	OPT_BODY, OPT_TIMESTAMP, OPT_NONCE, OPT_TIMEOUT,
+	OPT_BODY, OPT_TIMESTAMP, OPT_NONCE, OPT_TIMEOUT, OPT_SPLIT, OPT_ROUTE_VENUES, OPT_FEES,
 };
 
 static const struct lyra_opt opts[] = {
-	{ "venue", OPT_VENUE, "V", "run: paper or a live venue; list, cancel-all, recover: filter" },
+	{ "venue", OPT_VENUE, "V", "run: paper, auto (route) or a live venue; list, cancel-all, recover: filter" },
+	{ "split", OPT_SPLIT, NULL, "auto: split an order across venues, cheapest levels first" },
+	{ "route-venues", OPT_ROUTE_VENUES, "LIST", "auto: only these venues (comma-separated)" },
+	{ "fees", OPT_FEES, "FILE", "auto: taker fees file (VENUE SYMBOL TAKER [MAKER] per line)" },
 	{ "book-venue", OPT_BOOK_VENUE, "V", "paper: fill against this venue's books only" },
 	{ "latency", OPT_LATENCY, "D", "paper: time from an order to the book (default 0)" },
 	{ "maker-fee", OPT_MAKER_FEE, "RATE", "paper: maker fee until a market record says (0.001)" },
@@ -90,6 +96,7 @@ static const struct lyra_opt opts[] = {
 
 static const char *const usage[] = {
 	"[run] --venue paper|VENUE [--book-venue V] [--latency D] [--keys FILE] [FILE...]",
+	"[run] --venue auto [--split] [--route-venues LIST] [--fees FILE] [FILE...]",
 	"list [--venue V] [--symbol S] [--open] [--parent ID] [--format table|csv|ndjson]",
 	"show ID [--format table|ndjson]",
 	"cancel ID | cancel-all [--venue V] [--symbol S]",
@@ -107,7 +114,8 @@ static const struct lyra_cli_spec spec = {
 struct args {
 	const char *venue, *book_venue, *keys, *endpoint, *symbol, *parent;
 	const char *method, *path, *query, *body, *timestamp, *nonce;
-	int testnet, dry_run, unbuffered, open, apply;
+	int testnet, dry_run, unbuffered, open, apply, split;
+	const char *route_venues, *fees;
 	int64_t latency, poll, since, timeout;
 	long batch;
 	struct lyra_dec maker_fee, taker_fee;
@@ -786,6 +794,147 @@ static int already_matched(struct run *r, const json_t *rec)
 	return 0;
 }
 
+/* ---- routing: --venue auto ---- */
+
+/* An order for venue "auto" becomes one order for the venue with the best all-in price for its
+ * size, or with --split one per venue (ids ID.1, ID.2, ... in venue order, route_parent ID).
+ * Nothing is stored: the orders go on to the oms that executes them. */
+static void route_order(json_t *o, struct lyra_books *bs, const struct lyra_fees *fees,
+                        const struct args *a, const char *const *venues)
+{
+	struct lyra_route_leg legs[LYRA_ROUTE_MAX_LEGS];
+	struct lyra_dec qty, px;
+	const char *id = lyra_json_get_str(o, "id"), *side = lyra_json_get_str(o, "side");
+	int has_px = lyra_json_opt_dec(o, "px", &px) == 0;
+	const char *kind = lyra_json_get_str(o, "kind");
+	lyra_json_get_dec(o, "qty", &qty);
+	struct lyra_route_req req = { lyra_json_get_str(o, "symbol"), strcmp(side, "buy") == 0, qty,
+	                              has_px && strcmp(kind, "market") != 0 ? &px : NULL, venues,
+	                              a->split, a->taker_fee };
+	int n = lyra_route_plan(bs, fees, &req, legs);
+	if (n < 0)
+		lyra_die_last();
+	if (n == 0 || (n > 1 && strlen(id) + 3 > LYRA_ORDER_ID_MAX)) {
+		int64_t ts = 0;
+		lyra_json_get_ts(o, "ts", &ts);
+		json_t *rej = json_deep_copy(o);
+		json_t *why = json_pack("{s:s, s:s, s:s, s:s}", "rule", "route", "scope", "symbol",
+		                        "limit", has_px ? json_string_value(json_object_get(o, "px")) ? json_string_value(json_object_get(o, "px")) : "" : "",
+		                        "value", n == 0 ? "no venue has liquidity for this order within its limit"
+		                                        : "order id too long to split");
+		if (!rej || !why)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		json_object_set_new(rej, "type", json_string("reject"));
+		json_object_set_new(rej, "reasons", json_pack("[o]", why));
+		if (lyra_out_json(rej) != 0)
+			lyra_die_last();
+		json_decref(rej);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		json_t *c = json_deep_copy(o);
+		if (!c)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		lyra_json_set_str(c, "venue", legs[i].venue);
+		if (n > 1) {
+			char cid[LYRA_ORDER_ID_MAX + 8];
+			snprintf(cid, sizeof cid, "%s.%d", id, i + 1);
+			lyra_json_set_str(c, "id", cid);
+			lyra_json_set_dec(c, "qty", legs[i].qty);
+			lyra_json_set_str(c, "route_parent", id);
+		}
+		if (lyra_out_json(c) != 0)
+			lyra_die_last();
+		json_decref(c);
+	}
+}
+
+static int cmd_route(const struct args *a, char **ops, int nops)
+{
+	struct lyra_books *bs = lyra_books_new();
+	struct lyra_fees *fees = lyra_fees_new();
+	struct lyra_ndjson_in *in;
+	struct lyra_line line;
+	char why[256], *list = NULL;
+	const char *venues[LYRA_ROUTE_MAX_LEGS + 1] = { NULL };
+	int stop = 0, nv = 0;
+	if (!bs || !fees)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (a->fees && lyra_fees_load(fees, a->fees) != 0)
+		lyra_die_last();
+	if (a->route_venues) {
+		if (!(list = strdup(a->route_venues)))
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		for (char *save = NULL, *v = strtok_r(list, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+			if (!lyra_venue_find(v))
+				lyra_usage_error("--route-venues: %s", lyra_error_msg());
+			if (nv < LYRA_ROUTE_MAX_LEGS)
+				venues[nv++] = v;
+		}
+	}
+	in = lyra_ndjson_open("oms", ops, nops, cli.strict);
+	if (!in)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	lyra_out_init(a->unbuffered || live_input(nops, ops));
+	while (!stop && lyra_ndjson_next(in, &line) == 1) {
+		const char *t, *pwhy;
+		size_t tlen;
+		if (lyra_record_peek_type(line.buf, line.len, &t, &tlen, &pwhy) != 0) {
+			stop = lyra_ndjson_reject(in, &line, "%s", pwhy) != 0;
+			continue;
+		}
+		int order = lyra_type_is(t, tlen, "order");
+		int md = lyra_type_is(t, tlen, "book") || lyra_type_is(t, tlen, "book_delta") ||
+		         lyra_type_is(t, tlen, "bbo") || lyra_type_is(t, tlen, "gap") ||
+		         lyra_type_is(t, tlen, "market");
+		if (!order && !md) {
+			if (lyra_out_raw(line.buf, line.len) != 0)
+				lyra_die_last();
+			continue;
+		}
+		json_t *rec = lyra_record_parse(line.buf, line.len, why, sizeof why);
+		if (!rec) {
+			stop = lyra_ndjson_reject(in, &line, "%s", why) != 0;
+			continue;
+		}
+		const char *type = json_string_value(json_object_get(rec, "type"));
+		if (md) {
+			struct lyra_book *b;
+			if (lyra_out_raw(line.buf, line.len) != 0)
+				lyra_die_last();
+			if (strcmp(type, "market") == 0) {
+				struct lyra_dec tk, mk;
+				const char *v = lyra_json_get_str(rec, "venue"), *sym = lyra_json_get_str(rec, "symbol");
+				if (!v || !sym || lyra_json_get_dec(rec, "taker_fee", &tk) != 0 ||
+				    lyra_json_get_dec(rec, "maker_fee", &mk) != 0 ||
+				    lyra_fees_set_market(fees, v, sym, tk, mk) != 0)
+					stop = lyra_ndjson_reject(in, &line, "market: %s", lyra_error_msg()) != 0;
+			} else if (lyra_books_observe(bs, type, rec, &b, why, sizeof why) < 0) {
+				stop = lyra_ndjson_reject(in, &line, "%s", why) != 0;
+			}
+		} else {
+			const char *v = lyra_json_get_str(rec, "venue");
+			if (!v || strcmp(v, "auto") != 0) {
+				if (lyra_out_raw(line.buf, line.len) != 0)
+					lyra_die_last();
+			} else if (lyra_order_validate(rec) != 0) {
+				stop = lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0;
+			} else {
+				route_order(rec, bs, fees, a, nv ? venues : NULL);
+			}
+		}
+		json_decref(rec);
+	}
+	if (lyra_out_flush() != 0)
+		lyra_die_last();
+	int status = lyra_ndjson_status(in);
+	lyra_ndjson_close(in);
+	lyra_books_free(bs);
+	lyra_fees_free(fees);
+	free(list);
+	return status;
+}
+
 static int cmd_run(const struct args *a, char **ops, int nops)
 {
 	struct run r = { .a = a };
@@ -795,7 +944,9 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 	char why[256];
 
 	if (!a->venue)
-		lyra_usage_error("--venue paper|VENUE is required");
+		lyra_usage_error("--venue paper|auto|VENUE is required");
+	if (strcmp(a->venue, "auto") == 0)
+		return cmd_route(a, ops, nops);
 	r.paper = strcmp(a->venue, "paper") == 0;
 	require("order.submit");
 	poll_store(&r, 1);
@@ -1432,6 +1583,9 @@ int main(int argc, char **argv)
 		case OPT_ENDPOINT: a.endpoint = market_endpoint = arg; break;
 		case OPT_TESTNET: a.testnet = 1; break;
 		case OPT_DRY_RUN: a.dry_run = 1; break;
+		case OPT_SPLIT: a.split = 1; break;
+		case OPT_ROUTE_VENUES: a.route_venues = arg; break;
+		case OPT_FEES: a.fees = arg; break;
 		case OPT_TIMEOUT:
 			if (lyra_duration_parse(arg, &a.timeout) != 0 || a.timeout < 1000 ||
 			    a.timeout > 600 * LYRA_US_PER_SEC)

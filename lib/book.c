@@ -1,10 +1,12 @@
 /* book.c: L2 books (sorted level arrays, binary-searched updates), depth walks, the
  * cross-venue sizing walk net of taker fees, and the venue x symbol registry. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "book.h"
 #include "error.h"
+#include "record.h"
 
 void lyra_book_init(struct lyra_book *b)
 {
@@ -607,4 +609,63 @@ size_t lyra_books_count(const struct lyra_books *bs)
 struct lyra_book *lyra_books_at(struct lyra_books *bs, size_t i)
 {
 	return i < bs->n ? bs->books[i] : NULL;
+}
+
+int lyra_books_observe(struct lyra_books *bs, const char *type, const json_t *rec,
+                       struct lyra_book **out, char *why, size_t wn)
+{
+	const char *venue = lyra_json_get_str(rec, "venue"), *symbol = lyra_json_get_str(rec, "symbol");
+	int64_t ts, seq = 0;
+	int rc;
+	*out = NULL;
+	if (!venue || !symbol || lyra_json_get_ts(rec, "ts", &ts) != 0) {
+		snprintf(why, wn, "%s", lyra_error_msg());
+		return -1;
+	}
+	if (strcmp(type, "gap") == 0) {
+		*out = lyra_books_get(bs, venue, symbol, 0);
+		if (!*out)
+			return 1;
+		lyra_book_invalidate(*out);
+		return 0;
+	}
+	struct lyra_book *b = lyra_books_get(bs, venue, symbol, 1);
+	if (!b) {
+		snprintf(why, wn, "%s", lyra_error_msg());
+		return -1;
+	}
+	*out = b;
+	if (strcmp(type, "bbo") == 0) {
+		struct lyra_dec bp, bq, ap, aq;
+		if (lyra_json_get_dec(rec, "bid_px", &bp) != 0 || lyra_json_get_dec(rec, "bid_qty", &bq) != 0 ||
+		    lyra_json_get_dec(rec, "ask_px", &ap) != 0 || lyra_json_get_dec(rec, "ask_qty", &aq) != 0) {
+			snprintf(why, wn, "%s", lyra_error_msg());
+			return -1;
+		}
+		if (b->full)
+			return 1;
+		if (lyra_book_set_top(b, bp, bq, ap, aq, ts) != 0) {
+			snprintf(why, wn, "%s", lyra_error_msg());
+			return -1;
+		}
+		return 0;
+	}
+	if (lyra_json_get_int(rec, "seq", &seq) != 0) {
+		snprintf(why, wn, "%s", lyra_error_msg());
+		return -1;
+	}
+	const json_t *bids = json_object_get(rec, "bids"), *asks = json_object_get(rec, "asks");
+	if (strcmp(type, "book") == 0) {
+		rc = lyra_book_snapshot(b, bids, asks, ts, seq);
+	} else if (!b->valid) {
+		snprintf(why, wn, "book_delta for '%s' '%s' without a valid snapshot", venue, symbol);
+		return -1;
+	} else {
+		rc = lyra_book_apply(b, bids, asks, ts, seq);
+	}
+	if (rc != 0) {
+		snprintf(why, wn, "%s", lyra_error_msg());
+		return -1;
+	}
+	return 0;
 }

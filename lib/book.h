@@ -95,6 +95,13 @@ struct lyra_book *const *lyra_books_symbol(struct lyra_books *bs, const char *sy
 struct lyra_book *const *lyra_books_group(struct lyra_books *bs, const struct lyra_book *b,
                                           size_t *n);
 size_t lyra_books_count(const struct lyra_books *bs);
+/* Apply a market-data record of type book, book_delta, bbo or gap (venue, symbol, ts; seq for
+ * book and book_delta) to its book, created as needed. *out is the book touched (NULL for a gap
+ * on a book never seen). Returns 0 applied, 1 nothing to do (a gap on an unknown book, a bbo on
+ * a book kept from full snapshots), -1 when the record cannot be used, with the reason in why
+ * (a delta without a valid snapshot, bad levels, missing fields). */
+int lyra_books_observe(struct lyra_books *bs, const char *type, const json_t *rec,
+                       struct lyra_book **out, char *why, size_t wn);
 struct lyra_book *lyra_books_at(struct lyra_books *bs, size_t i);
 
 #endif

@@ -256,3 +256,31 @@ for i, line in enumerate(open(sys.argv[1])):
 	run t oms show
 	[ "$status" -eq 64 ]
 }
+
+@test "--venue auto routes each order to the venue with the best price after fees, or splits it" {
+	{
+		cat "$MD"   # binance: asks 100.00 x1, 101.00 x2; taker fee 0.001
+		echo '{"type":"market","ts":1000,"venue":"okx","symbol":"BTC/USDT","venue_symbol":"BTC-USDT","base":"BTC","quote":"USDT","instrument":"spot","tick":"0.1","lot":"0.0001","min_qty":"0","min_notional":"0","maker_fee":"0.0008","taker_fee":"0.0002","status":"trading"}'
+		echo '{"type":"book","ts":2000,"venue":"okx","symbol":"BTC/USDT","seq":1,"bids":[["99.5","1"]],"asks":[["100.05","1"],["100.8","1"]]}'
+		# 1: binance 100 x 1.001 = 100.1; okx 100.05 x 1.0002 = 100.07001: okx
+		echo '{"type":"order","ts":3000,"id":"r1","venue":"auto","symbol":"BTC/USDT","side":"buy","kind":"market","qty":"1"}'
+		# 3 within 101: only binance holds all 3 (okx 2); split: okx 100.07001, binance 100.1,
+		# okx 100.82016, binance 101.101: okx 2, binance 1
+		echo '{"type":"order","ts":3100,"id":"r2","venue":"auto","symbol":"BTC/USDT","side":"buy","kind":"limit","px":"101.00","qty":"3"}'
+		echo '{"type":"order","ts":3200,"id":"r3","venue":"binance","symbol":"BTC/USDT","side":"buy","kind":"market","qty":"1"}'
+		echo '{"type":"order","ts":3300,"id":"r4","venue":"auto","symbol":"ETH/USDT","side":"buy","kind":"market","qty":"1"}'
+	} > in.ndjson
+	run --separate-stderr t oms --venue auto in.ndjson
+	assert_success
+	run jq -r 'select(.type=="order" or .type=="reject") | "\(.type) \(.id) \(.venue) \(.qty)"' <<<"$output"
+	assert_output "$(printf '%s\n' 'order r1 okx 1' 'order r2 binance 3' 'order r3 binance 1' 'reject r4 auto 1')"
+	run --separate-stderr t oms --venue auto --split in.ndjson
+	assert_success
+	run jq -r 'select(.type=="order") | "\(.id) \(.venue) \(.qty) \(.route_parent // "-")"' <<<"$output"
+	assert_output "$(printf '%s\n' 'r1 okx 1 -' 'r2.1 binance 1 r2' 'r2.2 okx 2 r2' 'r3 binance 1 -')"
+	# routed orders go on to the paper venue, each filled on its venue's book
+	run --separate-stderr pipeline "oms --venue auto --split in.ndjson | oms --venue paper"
+	assert_success
+	run jq -r 'select(.type=="fill") | "\(.id) \(.book_venue) \(.px) \(.qty)"' <<<"$output"
+	assert_output "$(printf '%s\n' 'r1 okx 100.05 1' 'r2.1 binance 100.00 1' 'r2.2 okx 100.8 1' 'r3 binance 101.00 1')"
+}
