@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "apikey.h"
 #include "audit.h"
 #include "cli.h"
 #include "clock.h"
@@ -34,6 +35,7 @@
 #include "store.h"
 #include "table.h"
 #include "trade.h"
+#include "vault.h"
 
 enum { CMD_RUN, CMD_LIST, CMD_SHOW, CMD_CANCEL, CMD_CANCEL_ALL, CMD_RECOVER, CMD_RECONCILE,
        CMD_SIGN };
@@ -59,7 +61,7 @@ enum {
 	OPT_VENUE = 256, OPT_BOOK_VENUE, OPT_LATENCY, OPT_MAKER_FEE, OPT_TAKER_FEE, OPT_KEYS,
 	OPT_ENDPOINT, OPT_TESTNET, OPT_DRY_RUN, OPT_UNBUFFERED, OPT_POLL, OPT_BATCH, OPT_SYMBOL,
 	OPT_OPEN, OPT_PARENT, OPT_FORMAT, OPT_SINCE, OPT_APPLY, OPT_METHOD, OPT_PATH, OPT_QUERY,
-	OPT_BODY, OPT_TIMESTAMP, OPT_NONCE, OPT_TIMEOUT, OPT_SPLIT, OPT_ROUTE_VENUES, OPT_FEES,
+	OPT_BODY, OPT_TIMESTAMP, OPT_NONCE, OPT_TIMEOUT, OPT_SPLIT, OPT_ROUTE_VENUES, OPT_FEES, OPT_KEY_LABEL,
 };
 
 static const struct lyra_opt opts[] = {
@@ -71,7 +73,8 @@ static const struct lyra_opt opts[] = {
 	{ "latency", OPT_LATENCY, "D", "paper: time from an order to the book (default 0)" },
 	{ "maker-fee", OPT_MAKER_FEE, "RATE", "paper: maker fee until a market record says (0.001)" },
 	{ "taker-fee", OPT_TAKER_FEE, "RATE", "paper: taker fee until a market record says (0.001)" },
-	{ "keys", OPT_KEYS, "FILE", "live, sign: API key file (JSON, mode 0600)" },
+	{ "keys", OPT_KEYS, "FILE", "live, sign: API key file (JSON, mode 0600) instead of the vault" },
+	{ "key-label", OPT_KEY_LABEL, "L", "live: the vault's key for the venue with this label (main)" },
 	{ "endpoint", OPT_ENDPOINT, "URL", "live, sign: the venue's REST base (testnet, a fake)" },
 	{ "testnet", OPT_TESTNET, NULL, "live: the venue's documented testnet" },
 	{ "dry-run", OPT_DRY_RUN, NULL, "live: print each signed request instead of sending it" },
@@ -115,7 +118,7 @@ struct args {
 	const char *venue, *book_venue, *keys, *endpoint, *symbol, *parent;
 	const char *method, *path, *query, *body, *timestamp, *nonce;
 	int testnet, dry_run, unbuffered, open, apply, split;
-	const char *route_venues, *fees;
+	const char *route_venues, *fees, *key_label;
 	int64_t latency, poll, since, timeout;
 	long batch;
 	struct lyra_dec maker_fee, taker_fee;
@@ -748,10 +751,28 @@ static void handle_cancel(struct run *r, json_t *c)
 static void open_trade(struct run *r, const struct args *a, const char *venue)
 {
 	struct lyra_trade_opts to = { 0 };
-	if (!a->keys)
-		lyra_usage_error("%s: --keys FILE is required for a live venue", venue);
-	if (lyra_api_key_load(a->keys, &r->key) != 0)
-		lyra_die_last();
+	if (a->keys) {
+		if (lyra_api_key_load(a->keys, &r->key) != 0)
+			lyra_die_last();
+	} else if (!a->dry_run || store) {
+		/* the vault (auth key add): unlocked with the master secret, the read audited */
+		struct lyra_vault v;
+		struct lyra_apikey_secret sec;
+		lyra_vault_init(&v, store);
+		if (lyra_vault_unlock_default(&v) != 0 ||
+		    lyra_apikey_read(store, &v, &me, venue, a->key_label, &sec, lyra_time_now_us()) != 0) {
+			lyra_vault_release(&v);
+			if (lyra_error_code() == LYRA_EX_NOINPUT)
+				lyra_die(LYRA_EX_CONFIG, "%s: no API key in the vault (auth key add %s) and no "
+				         "--keys FILE", venue, venue);
+			lyra_die_last();
+		}
+		lyra_vault_release(&v);
+		snprintf(r->key.key, sizeof r->key.key, "%s", sec.key);
+		snprintf(r->key.secret, sizeof r->key.secret, "%s", sec.secret);
+		snprintf(r->key.passphrase, sizeof r->key.passphrase, "%s", sec.passphrase);
+		lyra_apikey_secret_wipe(&sec);
+	}
 	to.venue = venue;
 	to.base_url = a->endpoint;
 	to.testnet = a->testnet;
@@ -1580,6 +1601,7 @@ int main(int argc, char **argv)
 		case OPT_MAKER_FEE: parse_rate("--maker-fee", arg, &a.maker_fee); break;
 		case OPT_TAKER_FEE: parse_rate("--taker-fee", arg, &a.taker_fee); break;
 		case OPT_KEYS: a.keys = arg; break;
+		case OPT_KEY_LABEL: a.key_label = arg; break;
 		case OPT_ENDPOINT: a.endpoint = market_endpoint = arg; break;
 		case OPT_TESTNET: a.testnet = 1; break;
 		case OPT_DRY_RUN: a.dry_run = 1; break;

@@ -176,3 +176,22 @@ for line in open(sys.argv[1]):
 	run t oms --venue kraken --keys keys.json in.ndjson
 	[ "$status" -eq 69 ]
 }
+
+@test "binance: without --keys the key comes from the vault (auth key add), and the read is audited" {
+	start binance
+	printf 'a master secret of forty characters long!\n' > master
+	chmod 600 master
+	export LYRA_MASTER_KEY_FILE=$PWD/master
+	run t auth key add binance --file keys.json
+	assert_success
+	order V1 90000.00 > in.ndjson
+	run --separate-stderr t oms --venue binance --endpoint "$URL" in.ndjson
+	assert_success
+	[ "$(jq -r 'select(.type=="order_event") | .status' <<<"$output" | tail -1)" = filled ]
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'key.read'")" -eq 1 ]
+	# no key for okx: a configuration error naming the way out
+	order V2 42000.0 okx BTC/USD > in2.ndjson
+	run t oms --venue okx --endpoint "$URL" in2.ndjson
+	[ "$status" -eq 78 ]
+	assert_output --partial "auth key add okx"
+}
