@@ -3,6 +3,7 @@
  * and 418 handling, HTML error pages told apart from the API, truncated bodies retried, and the
  * request-weight token bucket. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -30,6 +33,7 @@ struct lyra_http {
 	char *base;                  /* owned, without a trailing '/' */
 	int timeout_ms, max_retries, backoff_ms, max_wait_ms;
 	struct lyra_http_budget budget;
+	int budget_fd;               /* the budget file shared by every process, or -1 */
 	uint64_t rng;
 	lyra_http_log_fn log;
 	void *log_ctx;
@@ -134,6 +138,84 @@ int64_t lyra_http_budget_spend(struct lyra_http_budget *b, int weight, int64_t n
 	return (-b->level + b->per_minute - 1) / b->per_minute;
 }
 
+/* ---- the budget shared by every process on the machine ----
+ * One small file per venue and host, in $LYRA_RATE_DIR or else $XDG_RUNTIME_DIR/lyra or else
+ * /tmp/lyra-<uid> (0700), holding the token bucket; a spend locks it (flock), reads, spends,
+ * writes back. CLOCK_MONOTONIC is one clock for every process, so the refill arithmetic is the
+ * same as in-process. Without a usable folder the client keeps its own budget. */
+
+int lyra_http_budget_path(const char *venue, const char *base, char *buf, size_t n)
+{
+	char dir[512], host[256] = "";
+	const char *env = getenv("LYRA_RATE_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *h = base ? strstr(base, "://") : NULL;
+	if (env && *env)
+		snprintf(dir, sizeof dir, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(dir, sizeof dir, "%s/lyra", xdg);
+	else
+		snprintf(dir, sizeof dir, "/tmp/lyra-%u", (unsigned)getuid());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != getuid())
+		return -1;
+	h = h ? h + 3 : base ? base : "";
+	for (size_t i = 0; h[i] && h[i] != '/' && i + 1 < sizeof host; i++)
+		host[i] = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9') ||
+		          h[i] == '.' || h[i] == '-' ? h[i] : '_';
+	int w = snprintf(buf, n, "%s/budget-%s-%s", dir, venue, host);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int lyra_http_budget_open(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd;
+}
+
+/* Run fn on the shared bucket under the file lock; the in-process bucket b is the fallback and
+ * is kept equal to what was written. */
+static int64_t budget_locked(int fd, struct lyra_http_budget *b, int weight, int64_t now_us,
+                             int empty, int64_t empty_until)
+{
+	struct lyra_http_budget shared;
+	int64_t wait;
+	if (fd < 0 || flock(fd, LOCK_EX) != 0)
+		goto local;
+	if (pread(fd, &shared, sizeof shared, 0) != (ssize_t)sizeof shared ||
+	    shared.per_minute != b->per_minute)
+		lyra_http_budget_init(&shared, (int)b->per_minute, now_us);
+	if (empty) {
+		shared.level = 0;
+		shared.last_us = empty_until;
+		wait = 0;
+	} else {
+		wait = lyra_http_budget_spend(&shared, weight, now_us);
+	}
+	int ok = pwrite(fd, &shared, sizeof shared, 0) == (ssize_t)sizeof shared;
+	flock(fd, LOCK_UN);
+	if (ok) {
+		*b = shared;
+		return wait;
+	}
+local:
+	if (empty) {
+		b->level = 0;
+		b->last_us = empty_until;
+		return 0;
+	}
+	return lyra_http_budget_spend(b, weight, now_us);
+}
+
+int64_t lyra_http_budget_spend_shared(int fd, struct lyra_http_budget *b, int weight,
+                                      int64_t now_us)
+{
+	if (b->per_minute <= 0)
+		return 0;
+	return budget_locked(fd, b, weight, now_us, 0, 0);
+}
+
 int lyra_http_backoff_ms(int base_ms, int attempt, uint32_t rnd)
 {
 	int64_t d = base_ms > 0 ? base_ms : 1;
@@ -209,6 +291,13 @@ struct lyra_http *lyra_http_new(const struct lyra_http_opts *opts)
 	h->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : 250;
 	h->max_wait_ms = opts->max_wait_ms > 0 ? opts->max_wait_ms : 60000;
 	lyra_http_budget_init(&h->budget, opts->weight_per_minute, mono_us());
+	h->budget_fd = -1;
+	if (h->budget.per_minute > 0) {
+		char path[1024];
+		if (lyra_http_budget_path(opts->venue ? opts->venue : "venue", h->base, path,
+		                          sizeof path) == 0)
+			h->budget_fd = lyra_http_budget_open(path);
+	}
 	h->rng = ((uint64_t)mono_us() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)h;
 	if (!h->rng)
 		h->rng = 0x9E3779B97F4A7C15ULL;
@@ -238,6 +327,8 @@ void lyra_http_free(struct lyra_http *h)
 		return;
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
+	if (h->budget_fd >= 0)
+		close(h->budget_fd);
 	free(h->venue);
 	free(h->base);
 	free(h->body);
@@ -424,7 +515,8 @@ int lyra_http_request(struct lyra_http *h, const char *method, const char *path_
 	}
 
 	for (int attempt = 0;; attempt++) {
-		int64_t wait_us = lyra_http_budget_spend(&h->budget, weight, mono_us());
+		int64_t wait_us = lyra_http_budget_spend_shared(h->budget_fd, &h->budget, weight,
+		                                                mono_us());
 		int last = attempt >= h->max_retries;
 		long status = 0;
 		int64_t retry_ms;
@@ -534,8 +626,9 @@ int lyra_http_request(struct lyra_http *h, const char *method, const char *path_
 			    attempt + 2, h->max_retries + 1);
 			if (limited) {
 				/* the venue says the budget is spent: start again from empty */
-				h->budget.level = 0;
-				h->budget.last_us = mono_us() + retry_ms * 1000;
+				if (h->budget.per_minute > 0)
+					budget_locked(h->budget_fd, &h->budget, 0, 0, 1,
+					              mono_us() + retry_ms * 1000);
 			}
 			lyra_http_resp_release(resp);
 			sleep_us(retry_ms * 1000);

@@ -73,6 +73,17 @@ struct lyra_http_budget {
 void lyra_http_budget_init(struct lyra_http_budget *b, int per_minute, int64_t now_us);
 int64_t lyra_http_budget_spend(struct lyra_http_budget *b, int weight, int64_t now_us);
 
+/* The budget is shared by every process on the machine that talks to the same venue and host
+ * (mdfeed, oms, arbscan scan running side by side): a bucket file, locked for each spend, in
+ * $LYRA_RATE_DIR, else $XDG_RUNTIME_DIR/lyra, else /tmp/lyra-<uid> (a folder of the user's own,
+ * 0700). path: the file for (venue, base URL); 0 or -1 when no such folder can be had (then a
+ * client keeps its budget to itself). open: its descriptor (-1 on failure). spend_shared: as
+ * lyra_http_budget_spend on the file's bucket (b follows it; fd -1 uses b alone). */
+int lyra_http_budget_path(const char *venue, const char *base, char *buf, size_t n);
+int lyra_http_budget_open(const char *path);
+int64_t lyra_http_budget_spend_shared(int fd, struct lyra_http_budget *b, int weight,
+                                      int64_t now_us);
+
 /* Backoff before retry number attempt (0 for the first retry): base_ms doubled per attempt,
  * capped at 30 s, with jitter: a value in [d/2, d] chosen by rnd. */
 int lyra_http_backoff_ms(int base_ms, int attempt, uint32_t rnd);

@@ -2,7 +2,9 @@
  * backoff with jitter, and client construction errors. Requests themselves are tested against
  * tests/fakevenue.py in tests/20-mdfeed.bats. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "http.h"
@@ -126,10 +128,47 @@ static void test_new(void)
 	lyra_http_free(h);
 }
 
+/* Two clients (two processes in life) on one budget file: what one spends, the other waits for. */
+static void test_budget_shared(void)
+{
+	char dir[] = "/tmp/lyra-test-rate.XXXXXX", path[1024], path2[1024];
+	struct lyra_http_budget a, b;
+	int64_t t = 5000000000LL;
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	setenv("LYRA_RATE_DIR", dir, 1);
+	CHECK_INT(lyra_http_budget_path("binance", "https://api.binance.com/x", path, sizeof path), 0,
+	          "budget path");
+	CHECK(strstr(path, "budget-binance-api.binance.com") != NULL, "one file per venue and host");
+	CHECK_INT(lyra_http_budget_path("binance", "http://127.0.0.1:8080", path2, sizeof path2), 0,
+	          "a fake's host and port");
+	CHECK(strstr(path2, "budget-binance-127.0.0.1_8080") != NULL, "port kept in the name");
+	int fa = lyra_http_budget_open(path), fb = lyra_http_budget_open(path);
+	CHECK(fa >= 0 && fb >= 0, "both open the file");
+	lyra_http_budget_init(&a, 60, t);
+	lyra_http_budget_init(&b, 60, t);
+	CHECK_INT(lyra_http_budget_spend_shared(fa, &a, 60, t), 0, "a spends the whole minute");
+	CHECK_INT(lyra_http_budget_spend_shared(fb, &b, 1, t), 1000000,
+	          "b, with a budget of its own still full, waits a second: the budget is shared");
+	CHECK_INT(lyra_http_budget_spend_shared(fa, &a, 1, t + 2000000), 0,
+	          "two seconds on, two units are back: one for b's booking, one for a");
+	struct lyra_http_budget c;
+	lyra_http_budget_init(&c, 60, t);
+	CHECK_INT(lyra_http_budget_spend_shared(-1, &c, 60, t), 0, "no file: a budget of its own");
+	close(fa);
+	close(fb);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("LYRA_RATE_DIR");
+}
+
 int main(void)
 {
 	test_escape();
 	test_budget();
+	test_budget_shared();
 	test_backoff();
 	test_new();
 	return unit_done();
