@@ -19,6 +19,12 @@
 static const struct lyra_trade_adapter *const adapters[] = {
 	&lyra_trade_binance,
 	&lyra_trade_okx,
+	&lyra_trade_bitstamp,
+	&lyra_trade_kraken,
+	&lyra_trade_bitfinex,
+	&lyra_trade_gateio,
+	&lyra_trade_gemini,
+	&lyra_trade_coinbase,
 	NULL,
 };
 
@@ -201,16 +207,17 @@ static int has_header(char *const *h, const char *name)
 	return 0;
 }
 
-int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
-                    struct lyra_trade_error *err)
+static int send_req(struct lyra_trade *t, const struct lyra_trade_req *req, int reading,
+                    json_t **out, struct lyra_trade_error *err)
 {
 	const struct lyra_trade_adapter *a = t->a;
 	struct lyra_signed s = {0};
 	struct lyra_http_resp resp = {0};
 	const char *hdrs[24];
-	char ts[64] = "", *query = NULL, *pq = NULL;
+	char ts[64] = "", *query = NULL, *pq = NULL, *kbody = NULL;
 	int nh = 0, rc = -1;
-	int placing = strcmp(req->method, "GET") != 0 && strcmp(req->method, "DELETE") != 0;
+	int placing = !reading && strcmp(req->method, "GET") != 0 &&
+	              strcmp(req->method, "DELETE") != 0;
 	const char *body = req->body ? req->body : "";
 
 	*out = NULL;
@@ -225,6 +232,17 @@ int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json
 		} else {
 			query = strdup(req->query ? req->query : "");
 		}
+		/* Kraken carries its nonce as the first field of the signed form body. */
+		if (query && strcmp(a->id, "kraken") == 0) {
+			char nonce[32];
+			lyra_sign_nonce(a->id, lyra_time_now_us(), nonce, sizeof nonce);
+			if (asprintf(&kbody, "nonce=%s%s%s", nonce, *body ? "&" : "", body) < 0) {
+				kbody = NULL;
+				free(query);
+				query = NULL;
+			}
+			body = kbody;
+		}
 		if (!query)
 			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "out of memory");
 		struct lyra_sign_in in = {
@@ -233,12 +251,14 @@ int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json
 		};
 		if (!t->o.key) {
 			free(query);
+			free(kbody);
 			return lyra_trade_fail(t, err, LYRA_TE_AUTH, NULL, "no API key");
 		}
 		if (lyra_sign(t->o.key, &in, &s) != 0) {
 			char msg[200];
 			snprintf(msg, sizeof msg, "%s", lyra_error_msg());
 			free(query);
+			free(kbody);
 			lyra_signed_release(&s);
 			return lyra_trade_fail(t, err, LYRA_TE_AUTH, NULL, "cannot sign: %s", msg);
 		}
@@ -247,6 +267,9 @@ int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json
 			hdrs[nh++] = s.headers[i];
 		if (*s.body && !has_header(s.headers, "Content-Type"))
 			hdrs[nh++] = "Content-Type: application/json";
+		/* Bitstamp: an empty body goes without Content-Type (curl would add its own). */
+		if (!*s.body && strcmp(a->id, "bitstamp") == 0)
+			hdrs[nh++] = "Content-Type:";
 		body = s.body;
 	} else {
 		if (asprintf(&pq, "%s%s%s", req->path, req->query && *req->query ? "?" : "",
@@ -276,6 +299,14 @@ int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json
 	if (hr == 0) {
 		char why[160];
 		json_t *j = lyra_json_loads_exact(resp.body, resp.len, why, sizeof why);
+		if (!j && resp.len > 0 && resp.body[0] == '"') {
+			/* a bare JSON string (Coinbase answers a cancel with the id it cancelled) */
+			j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, NULL);
+			if (!json_is_string(j)) {
+				json_decref(j);
+				j = NULL;
+			}
+		}
 		if (!j) {
 			lyra_error(LYRA_EX_DATAERR, "%s %s: malformed JSON: %s", req->method, req->path, why);
 			rc = lyra_trade_bad_answer(t, err, placing, req->path);
@@ -314,7 +345,9 @@ int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json
 	if (status == 429 || status == 418) {
 		rc = lyra_trade_fail(t, err, LYRA_TE_RATE_LIMIT, have ? ve.code : NULL, "%s%s%s", msg,
 		                     have ? ": " : "", have ? ve.message : "");
-	} else if (status >= 500) {
+	} else if (status >= 500 && !(have && ve.kind != LYRA_TE_UNCERTAIN &&
+	                              strcmp(a->id, "bitfinex") == 0)) {
+		/* (Bitfinex answers its refusals, ["error",10001,"..."], with HTTP 500: an answer) */
 		if (placing)
 			rc = lyra_trade_fail(t, err, LYRA_TE_UNCERTAIN, have ? ve.code : NULL,
 			                     "%s (the venue may have accepted it: ask by client order id)",
@@ -335,7 +368,20 @@ done:
 	lyra_http_resp_release(&resp);
 	lyra_signed_release(&s);
 	free(pq);
+	free(kbody);
 	return rc;
+}
+
+int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
+                    struct lyra_trade_error *err)
+{
+	return send_req(t, req, 0, out, err);
+}
+
+int lyra_trade_send_read(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
+                         struct lyra_trade_error *err)
+{
+	return send_req(t, req, 1, out, err);
 }
 
 /* ---- the order, checked before anything is sent ---- */
@@ -439,13 +485,22 @@ static void order_clear(struct lyra_venue_order *out)
 		memset(out, 0, sizeof *out);
 }
 
+/* An answer about one order is reported under lyra's client order id, whatever form the venue
+ * needed it in (Coinbase's UUID, Bitfinex's integer cid). */
+static int own_id(int rc, struct lyra_venue_order *out, const char *id)
+{
+	if (rc == 0 && out && id)
+		snprintf(out->id, sizeof out->id, "%s", id);
+	return rc;
+}
+
 int lyra_trade_place(struct lyra_trade *t, const struct lyra_market *m, const json_t *order,
                      struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
 	order_clear(out);
 	if (need_market(t, m, err, "place"))
 		return 1;
-	return t->a->place(t, m, order, out, err);
+	return own_id(t->a->place(t, m, order, out, err), out, json_string_value(json_object_get(order, "id")));
 }
 
 int lyra_trade_cancel(struct lyra_trade *t, const struct lyra_market *m, const char *id,
@@ -454,7 +509,7 @@ int lyra_trade_cancel(struct lyra_trade *t, const struct lyra_market *m, const c
 	order_clear(out);
 	if (need_market(t, m, err, "cancel"))
 		return 1;
-	return t->a->cancel(t, m, id, out, err);
+	return own_id(t->a->cancel(t, m, id, out, err), out, id);
 }
 
 int lyra_trade_amend(struct lyra_trade *t, const struct lyra_market *m, const char *id,
@@ -476,7 +531,7 @@ int lyra_trade_amend(struct lyra_trade *t, const struct lyra_market *m, const ch
 	if (qty && lyra_dec_sign(m->lot) > 0 && !lyra_dec_is_multiple(*qty, m->lot))
 		return lyra_trade_fail(t, err, LYRA_TE_PRECISION, NULL,
 		                       "amend '%s': qty is not a multiple of %s's lot", id, m->symbol);
-	return t->a->amend(t, m, id, px, qty, out, err);
+	return own_id(t->a->amend(t, m, id, px, qty, out, err), out, id);
 }
 
 int lyra_trade_query(struct lyra_trade *t, const struct lyra_market *m, const char *id,
@@ -485,7 +540,7 @@ int lyra_trade_query(struct lyra_trade *t, const struct lyra_market *m, const ch
 	order_clear(out);
 	if (need_market(t, m, err, "query"))
 		return 1;
-	return t->a->query(t, m, id, out, err);
+	return own_id(t->a->query(t, m, id, out, err), out, id);
 }
 
 int lyra_trade_open_orders(struct lyra_trade *t, const struct lyra_market *m,

@@ -46,6 +46,12 @@ struct lyra_trade_adapter {
 
 extern const struct lyra_trade_adapter lyra_trade_binance;
 extern const struct lyra_trade_adapter lyra_trade_okx;
+extern const struct lyra_trade_adapter lyra_trade_bitstamp;
+extern const struct lyra_trade_adapter lyra_trade_kraken;
+extern const struct lyra_trade_adapter lyra_trade_bitfinex;
+extern const struct lyra_trade_adapter lyra_trade_gateio;
+extern const struct lyra_trade_adapter lyra_trade_gemini;
+extern const struct lyra_trade_adapter lyra_trade_coinbase;
 
 struct lyra_trade {
 	const struct lyra_trade_adapter *a;
@@ -75,6 +81,10 @@ struct lyra_trade_req {
  * the signed request goes to dry_run_cb and 2 is returned (nothing sent). */
 int lyra_trade_send(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
                     struct lyra_trade_error *err);
+/* The same for a POST that only reads (gemini: every private call is a POST): a lost answer
+ * is UNAVAILABLE, never UNCERTAIN, as for a GET. */
+int lyra_trade_send_read(struct lyra_trade *t, const struct lyra_trade_req *req, json_t **out,
+                         struct lyra_trade_error *err);
 
 /* Set err (kind, code, message) and error.h ("venue: message (code)"); returns the value the
  * call returns for that kind: -1 for UNCERTAIN UNAVAILABLE RATE_LIMIT AUTH CLOCK, else 1. */

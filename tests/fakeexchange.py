@@ -306,6 +306,9 @@ class Handler(fakevenue.Handler):
     def do_PUT(self):
         return self.do_GET()
 
+    def do_PATCH(self):
+        return self.do_GET()
+
     def do_DELETE(self):
         return self.do_GET()
 
