@@ -5,6 +5,7 @@
 # reconcile differences and the trading state, --dry-run.
 
 load helper
+load fakex
 
 setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
@@ -16,26 +17,11 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 	printf '{"key":"k-test-1","secret":"s3cret-test","passphrase":"Pass-1"}\n' > keys.json
 	chmod 600 keys.json
+	KEYS=$PWD/keys.json
 	FAKE_PID=
 }
 
-teardown() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
-	fi
-}
-
-# start VENUE [fakeexchange options...]: the fake venue; sets URL.
-start() {
-	local venue=$1
-	shift
-	python3 "$LYRA_ROOT/tests/fakeexchange.py" --venue "$venue" --port-file port \
-		--keys keys.json --state state.json "$@" 2> fake.err &
-	FAKE_PID=$!
-	for _ in $(seq 100); do [ -s port ] && break; sleep 0.1; done
-	URL="http://127.0.0.1:$(cat port)"
-}
+teardown() { fakex_teardown; }
 
 sql() { sqlite3 "$LYRA_DB" "$1"; }
 
@@ -75,7 +61,12 @@ order() { # ID PX [VENUE SYMBOL]
 @test "binance: while the input is idle, oms polls the venue and picks up fills" {
 	start binance
 	mkfifo feed
-	( order P1 42000.00; sleep 6 ) > feed &
+	# the feeder keeps the input open (idle) until the fill is in the store, 15 s at most
+	( order P1 42000.00
+	  for _ in $(seq 150); do
+		[ "$(sqlite3 "$LYRA_DB" "SELECT filled_qty FROM orders WHERE id='P1'" 2>/dev/null)" = 0.00400000 ] && break
+		sleep 0.1
+	  done ) > feed &
 	t oms --venue binance --keys keys.json --endpoint "$URL" < feed > out.ndjson 2> err.txt &
 	local pid=$!
 	for _ in $(seq 50); do [ "$(sql "SELECT status FROM orders WHERE id='P1'" 2>/dev/null)" = acked ] && break; sleep 0.1; done
@@ -173,8 +164,9 @@ for line in open(sys.argv[1]):
 	[[ "$output" != *s3cret-test* ]]
 	[ "$(jq -r 'select(.type=="order") | .id' <<<"$(t oms --venue binance --dry-run --keys keys.json --endpoint "$URL" in.ndjson)")" = Z1 ]
 	[ "$(venue_orders | wc -l)" -eq 0 ]
-	run t oms --venue kraken --keys keys.json in.ndjson
-	[ "$status" -eq 69 ]
+	run t oms --venue krakken --keys keys.json in.ndjson
+	[ "$status" -eq 64 ]
+	assert_output --partial "did you mean 'kraken'"
 }
 
 @test "binance: without --keys the key comes from the vault (auth key add), and the read is audited" {
