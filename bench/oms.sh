@@ -4,8 +4,8 @@
 # an audit entry, committed in groups on file input), on a stream of LYRA_BENCH_OMS_N market
 # orders (default 20000), each after a fresh book. Baseline: the `sqlite3` shell writing the
 # same orders into a table of the same shape, one transaction each, with the store's pragmas
-# (WAL, synchronous=NORMAL). One run, back to back; the goal is at least 1x (durability at the
-# cost of a bare insert).
+# (WAL, synchronous=NORMAL). One run, back to back. The issue sets no goal: the figure says what
+# nine statements and four audit hashes per order cost against one bare insert.
 set -euo pipefail
 build=${1:-build/plain}
 n=${LYRA_BENCH_OMS_N:-20000}
@@ -52,5 +52,5 @@ stored=$(sqlite3 "$LYRA_DB" "SELECT count(*) FROM orders WHERE status = 'filled'
 lyra_ns=$((t1 - t0)); base_ns=$((t2 - t1))
 awk -v n="$n" -v l="$lyra_ns" -v b="$base_ns" 'BEGIN {
 	lr = n / (l / 1e9); br = n / (b / 1e9)
-	printf "| oms --venue paper (%d market orders, each stored with 3 events, a fill and 5 audit entries) | %.1fk orders/s | sqlite3 shell, one INSERT per transaction | %.1fk orders/s | %.2fx | >= 1x |\n",
+	printf "| oms --venue paper (%d market orders, each stored with 3 events, a fill and 4 audit entries, committed in groups) | %.1fk orders/s | sqlite3 shell, one INSERT of the order per transaction | %.1fk orders/s | %.2fx | report |\n",
 		n, lr / 1e3, br / 1e3, lr / br }'
