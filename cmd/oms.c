@@ -1482,6 +1482,190 @@ static int recon_fill(void *ctx, const struct lyra_venue_fill *f)
 	return 0;
 }
 
+/* Balances: the venue's totals against the last reconciled totals plus the store's fills since
+ * (spot: a buy adds the base and spends the quote, a sell the reverse, fees in their currency).
+ * The first reconcile of a venue records its balances as the base. */
+struct bal_collect {
+	json_t *venue;              /* asset -> [free, total] as strings */
+};
+
+static int bal_collect(void *ctx, const struct lyra_venue_balance *b)
+{
+	struct bal_collect *bc = ctx;
+	char f[LYRA_DEC_STRLEN], t[LYRA_DEC_STRLEN];
+	lyra_dec_format(b->free, f);
+	lyra_dec_format(b->total, t);
+	json_object_set_new(bc->venue, b->asset, json_pack("[ss]", f, t));
+	return 0;
+}
+
+static void bal_add(json_t *exp, const char *asset, struct lyra_dec d)
+{
+	struct lyra_dec cur = lyra_dec_zero(), sum;
+	const json_t *v = json_object_get(exp, asset);
+	if (v)
+		lyra_dec_parse_cstr(json_string_value(v), &cur);
+	/* exact products carry many trailing zeros (px 8 dp x qty 8 dp): drop them first */
+	if (lyra_dec_add(lyra_dec_normalize(cur), lyra_dec_normalize(d), &sum) != 0)
+		lyra_die_last();
+	sum = lyra_dec_normalize(sum);
+	char b[LYRA_DEC_STRLEN];
+	lyra_dec_format(sum, b);
+	json_object_set_new(exp, asset, json_string(b));
+}
+
+static int64_t fills_mark(void)
+{
+	sqlite3_stmt *s = lyra_store_prepare(store, "SELECT coalesce(max(rowid), 0) FROM order_fills");
+	int64_t v = 0;
+	if (!s)
+		lyra_die_last();
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void recon_balances(struct recon *rc, struct lyra_trade *tr, const char *venue)
+{
+	struct bal_collect bc = { json_object() };
+	struct lyra_trade_error err = { 0 };
+	json_t *exp = json_object();
+	int64_t mark = -1;
+	int balance_diffs = 0;
+	if (lyra_trade_balances(tr, bal_collect, &bc, &err) != 0) {
+		lyra_warn("%s: balances not compared: %s", venue,
+		          *err.message ? err.message : lyra_error_msg());
+		json_decref(bc.venue);
+		json_decref(exp);
+		return;
+	}
+	sqlite3_stmt *s = lyra_store_prepare(store,
+		"SELECT asset, total, fills_mark FROM venue_balance WHERE venue = ?1");
+	if (!s)
+		lyra_die_last();
+	sqlite3_bind_text(s, 1, venue, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_object_set_new(exp, (const char *)sqlite3_column_text(s, 0),
+		                    json_string((const char *)sqlite3_column_text(s, 1)));
+		mark = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	int first = mark < 0;
+	if (!first) {
+		s = lyra_store_prepare(store,
+			"SELECT o.symbol, o.side, f.px, f.qty, f.fee, f.fee_ccy FROM order_fills f "
+			"JOIN orders o ON o.id = f.id WHERE f.venue = ?1 AND f.rowid > ?2 ORDER BY f.rowid");
+		if (!s)
+			lyra_die_last();
+		sqlite3_bind_text(s, 1, venue, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, mark);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			char base[32], quote[32];
+			const char *sym = (const char *)sqlite3_column_text(s, 0);
+			const char *slash = strchr(sym, '/');
+			struct lyra_dec px, qty, fee, notional, neg;
+			if (!slash || strchr(sym, ':'))
+				continue;   /* perpetuals move margin, not these balances */
+			snprintf(base, sizeof base, "%.*s", (int)(slash - sym), sym);
+			snprintf(quote, sizeof quote, "%s", slash + 1);
+			if (lyra_dec_parse_cstr((const char *)sqlite3_column_text(s, 2), &px) != 0 ||
+			    lyra_dec_parse_cstr((const char *)sqlite3_column_text(s, 3), &qty) != 0 ||
+			    lyra_dec_parse_cstr((const char *)sqlite3_column_text(s, 4), &fee) != 0 ||
+			    lyra_dec_mul_exact(px, qty, &notional) != 0)
+				lyra_die_last();
+			int buy = strcmp((const char *)sqlite3_column_text(s, 1), "buy") == 0;
+			if (buy) {
+				bal_add(exp, base, qty);
+				lyra_dec_neg(notional, &neg);
+				bal_add(exp, quote, neg);
+			} else {
+				lyra_dec_neg(qty, &neg);
+				bal_add(exp, base, neg);
+				bal_add(exp, quote, notional);
+			}
+			lyra_dec_neg(fee, &neg);
+			bal_add(exp, (const char *)sqlite3_column_text(s, 5), neg);
+		}
+		sqlite3_finalize(s);
+		/* every asset either side knows: a missing one is zero */
+		const char *asset;
+		json_t *v;
+		json_object_foreach(bc.venue, asset, v)
+			if (!json_object_get(exp, asset))
+				json_object_set_new(exp, asset, json_string("0"));
+		json_object_foreach(exp, asset, v) {
+			struct lyra_dec e, got = lyra_dec_zero();
+			const json_t *vb = json_object_get(bc.venue, asset);
+			lyra_dec_parse_cstr(json_string_value(v), &e);
+			if (vb)
+				lyra_dec_parse_cstr(json_string_value(json_array_get(vb, 1)), &got);
+			if (lyra_dec_cmp(e, got) != 0) {
+				char es[LYRA_DEC_STRLEN], gs[LYRA_DEC_STRLEN];
+				lyra_dec_format(e, es);
+				lyra_dec_format(got, gs);
+				diff(rc, "balance", asset, es, gs);
+				balance_diffs++;
+			}
+		}
+	}
+	/* the venue's balances as records, and (first time, clean, or applied) the new base */
+	const char *asset;
+	json_t *v;
+	int64_t now = lyra_time_now_us();
+	json_object_foreach(bc.venue, asset, v) {
+		json_t *b = lyra_record_new("balance", now);
+		lyra_json_set_str(b, "venue", venue);
+		lyra_json_set_str(b, "asset", asset);
+		lyra_json_set_str(b, "free", json_string_value(json_array_get(v, 0)));
+		lyra_json_set_str(b, "total", json_string_value(json_array_get(v, 1)));
+		out_add_json(&rc->r->out, b);
+		json_decref(b);
+	}
+	if (first || !balance_diffs || rc->a->apply) {
+		int64_t m = fills_mark();
+		tx_begin(rc->r);
+		if (lyra_store_exec(store, "SAVEPOINT bal") != 0)
+			lyra_die_last();
+		sqlite3_stmt *d = lyra_store_prepare(store, "DELETE FROM venue_balance WHERE venue = ?1");
+		sqlite3_stmt *ins = lyra_store_prepare(store,
+			"INSERT INTO venue_balance (venue, asset, free, total, ts, fills_mark) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+		if (!d || !ins)
+			lyra_die_last();
+		sqlite3_bind_text(d, 1, venue, -1, SQLITE_STATIC);
+		if (sqlite3_step(d) != SQLITE_DONE)
+			lyra_die(LYRA_EX_IOERR, "cannot store balances");
+		sqlite3_finalize(d);
+		json_object_foreach(bc.venue, asset, v) {
+			sqlite3_reset(ins);
+			sqlite3_bind_text(ins, 1, venue, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 2, asset, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 3, json_string_value(json_array_get(v, 0)), -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 4, json_string_value(json_array_get(v, 1)), -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 5, now);
+			sqlite3_bind_int64(ins, 6, m);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				lyra_die(LYRA_EX_IOERR, "cannot store balances");
+		}
+		sqlite3_finalize(ins);
+		if (lyra_store_exec(store, "RELEASE bal") != 0)
+			lyra_die_last();
+		char object[64];
+		snprintf(object, sizeof object, "venue:%s", venue);
+		json_t *det = json_pack("{s:I, s:b}", "assets", (json_int_t)json_object_size(bc.venue),
+		                        "first", first);
+		if (lyra_audit_append(store, me.name, "order.balances", object, det) < 0)
+			lyra_die_last();
+		json_decref(det);
+		settle(rc->r);
+		if (first)
+			lyra_note("%s: balances recorded as the base for the next reconcile", venue);
+	}
+	json_decref(bc.venue);
+	json_decref(exp);
+}
+
 static int cmd_reconcile(const struct args *a, const char *venue)
 {
 	struct args va = *a;
@@ -1508,6 +1692,8 @@ static int cmd_reconcile(const struct args *a, const char *venue)
 	if (mp && lyra_trade_fills(r.trade, mp, since, recon_fill, &rc, &err) < 0)
 		lyra_die(LYRA_EX_UNAVAILABLE, "%s: fills: %s", venue,
 		         *err.message ? err.message : lyra_error_msg());
+	settle(&r);
+	recon_balances(&rc, r.trade, venue);
 	settle(&r);
 	json_decref(rc.venue_open);
 	enum lyra_risk_state s;

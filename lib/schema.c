@@ -261,6 +261,17 @@ static const struct migration migrations[] = {
 	"	created_ts INTEGER NOT NULL,\n"
 	"	updated_ts INTEGER NOT NULL\n"
 	");\n" },
+	{ 9, /* oms reconcile: each venue's balances as last reconciled, the base the next
+	      * reconcile adds the fills since to before it compares with the venue */
+	"CREATE TABLE venue_balance (\n"
+	"	venue TEXT NOT NULL,\n"
+	"	asset TEXT NOT NULL,\n"
+	"	free TEXT NOT NULL,\n"
+	"	total TEXT NOT NULL,\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	fills_mark INTEGER NOT NULL,\n"    /* order_fills rowid the totals include */
+	"	PRIMARY KEY (venue, asset)\n"
+	");\n" },
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -187,3 +187,35 @@ for line in open(sys.argv[1]):
 	[ "$status" -eq 78 ]
 	assert_output --partial "auth key add okx"
 }
+
+@test "reconcile compares balances: the last reconciled totals plus the fills since, against the venue" {
+	start binance
+	run --separate-stderr t oms reconcile binance --keys keys.json --endpoint "$URL" --symbol BTC/USDT
+	assert_success
+	[[ "$stderr" == *"balances recorded as the base"* ]]
+	[ "$(jq -r 'select(.type=="balance" and .asset=="USDT") | .total | tonumber' <<<"$output")" = 100000 ]
+	# a buy of 0.01 BTC at 90000 (the fake charges no fee): BTC +0.01, USDT -900
+	order B1 90000.00 > in.ndjson
+	run t oms --venue binance --keys keys.json --endpoint "$URL" in.ndjson
+	assert_success
+	run --separate-stderr t oms reconcile binance --keys keys.json --endpoint "$URL" --symbol BTC/USDT
+	assert_success
+	[ "$(jq -c 'select(.type=="recon_diff")' <<<"$output")" = "" ]
+	# money moved behind lyra's back: the difference is named, trading goes to REDUCING
+	run t curl -sf -X POST "$URL/_fake/balance" -d '{"asset":"USDT","delta":"-250"}'
+	assert_success
+	run --separate-stderr t oms reconcile binance --keys keys.json --endpoint "$URL" --symbol BTC/USDT
+	[ "$status" -eq 65 ]
+	run jq -r 'select(.type=="recon_diff") | "\(.kind) \(.id) \(.store | tonumber) \(.venue_value | tonumber)"' <<<"$output"
+	assert_output "balance USDT 99100 98850"
+	run t riskcheck status
+	assert_output --partial REDUCING
+	# --apply takes the venue's balances as the new base (audited); the next reconcile is clean
+	run --separate-stderr t oms reconcile binance --apply --keys keys.json --endpoint "$URL" --symbol BTC/USDT
+	assert_success
+	run --separate-stderr t oms reconcile binance --keys keys.json --endpoint "$URL" --symbol BTC/USDT
+	assert_success
+	[ "$(sqlite3 "$LYRA_DB" "SELECT count(*) FROM audit WHERE action = 'order.balances'")" -eq 4 ]
+	run t riskcheck status
+	assert_output --partial ACTIVE
+}

@@ -361,6 +361,12 @@ class Handler(fakevenue.Handler):
                     return self.send_body(400, {"error": why})
                 ex.persist()
                 return self.send_body(200, {"ok": True, "status": o["status"]})
+            if path == "/_fake/balance":
+                # a deposit or withdrawal behind lyra's back: {"asset": "USDT", "delta": "-100"}
+                ex.bal(req["asset"])
+                ex.free[req["asset"]] += Decimal(str(req["delta"]))
+                ex.persist()
+                return self.send_body(200, {"ok": True})
             if path == "/_fake/config":
                 if "ref_px" in req:
                     ex.ref_px = Decimal(str(req["ref_px"]))
