@@ -11,9 +11,11 @@
 #include "clock.h"
 #include "error.h"
 #include "exitcode.h"
+#include "http.h"
 #include "record.h"
 #include "trade.h"
 #include "trade_impl.h"
+#include "venue_impl.h"
 
 /* The registry: one line per venue with a trading adapter. */
 static const struct lyra_trade_adapter *const adapters[] = {
@@ -583,5 +585,170 @@ int lyra_trade_sync_clock(struct lyra_trade *t, int64_t *offset_us, struct lyra_
 		         t->a->id, (long long)(t->offset_us / 1000), (long long)((after - before) / 1000));
 		t->o.log(t->o.log_ctx, note);
 	}
+	return 0;
+}
+
+/* ---- small pieces the adapters share ---- */
+
+int lyra_trade_stopped(struct lyra_trade *t, struct lyra_trade_error *err)
+{
+	return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s", lyra_error_msg());
+}
+
+int lyra_trade_answer(struct lyra_trade *t, const struct lyra_market *m, json_t *j, int placing,
+                      const char *what, struct lyra_venue_order *out, struct lyra_trade_error *err)
+{
+	struct lyra_venue_order tmp;
+	int rc = t->a->parse_order(t, m, j, out ? out : &tmp);
+	json_decref(j);
+	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, placing, what);
+}
+
+int lyra_trade_clock_get(struct lyra_trade *t, const char *path, const char *at, int64_t unit_us,
+                         int64_t *server_us, struct lyra_trade_error *err)
+{
+	json_t *j;
+	struct lyra_trade_req req = {"GET", path, NULL, NULL, 1, 0};
+	int rc = lyra_trade_send(t, &req, &j, err);
+	if (rc == 2) {
+		*server_us = lyra_trade_now(t);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	const json_t *v = j;
+	char key[64];
+	for (const char *p = at; v;) {
+		size_t n = strcspn(p, "/");
+		snprintf(key, sizeof key, "%.*s", (int)n, p);
+		v = *key >= '0' && *key <= '9' ? json_array_get(v, (size_t)atoi(key))
+		                               : json_object_get(v, key);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	rc = unit_us ? lyra_vx_time(v, key, unit_us, server_us) : lyra_vx_iso(v, key, server_us);
+	json_decref(j);
+	char what[160];
+	snprintf(what, sizeof what, "GET %s", path);
+	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, what);
+}
+
+char *lyra_trade_dump(json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	return s;
+}
+
+int lyra_trade_opt_dec(const json_t *v, const char *key, struct lyra_dec *out)
+{
+	*out = lyra_dec_zero();
+	if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+		return 0;
+	return lyra_vx_dec(v, key, out);
+}
+
+int lyra_trade_dec_or_zero(const json_t *v, const char *key, struct lyra_dec *out)
+{
+	*out = lyra_dec_zero();
+	return v && !json_is_null(v) ? lyra_vx_dec(v, key, out) : 0;
+}
+
+void lyra_trade_copy_id(const json_t *v, char *buf, size_t n)
+{
+	if (json_is_integer(v))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, n, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int lyra_trade_id_charset(const char *id, size_t max, const char *extra, const char *venue,
+                          const char *len_note, char *why, size_t n)
+{
+	size_t len = strlen(id);
+	if (len < 1 || len > max) {
+		snprintf(why, n, "is %zu characters; %s allows 1 to %zu%s", len, venue, max, len_note);
+		return 0;
+	}
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      (c && strchr(extra, c)))) {
+			char list[32] = "";
+			for (size_t i = 0; extra[i] && 2 * i + 2 < sizeof list; i++) {
+				list[2 * i] = extra[i];
+				list[2 * i + 1] = extra[i + 1] ? ' ' : '\0';
+			}
+			snprintf(why, n, "has '%c'; %s allows only letters, digits and %s", c, venue, list);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+void lyra_trade_form_add(struct lyra_trade_form *f, const char *k, const char *v)
+{
+	char e[512];
+	int w;
+	if (f->bad || lyra_http_escape(v, e, sizeof e) < 0 ||
+	    (w = snprintf(f->s + f->n, sizeof f->s - f->n, "%s%s=%s", f->n ? "&" : "", k, e)) < 0 ||
+	    (size_t)w >= sizeof f->s - f->n) {
+		f->bad = 1;
+		return;
+	}
+	f->n += (size_t)w;
+}
+
+int lyra_trade_balance_list(struct lyra_trade *t, json_t *j, const json_t *list,
+                            const struct lyra_trade_balance_keys *k, const char *what,
+                            lyra_trade_balance_cb cb, void *ctx, struct lyra_trade_error *err)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v) {
+		struct lyra_venue_balance b;
+		struct lyra_dec locked;
+		memset(&b, 0, sizeof b);
+		const char *asset = lyra_vx_str(json_object_get(v, k->asset), k->asset);
+		const json_t *lv = k->total ? NULL : json_object_get(v, k->locked);
+		if (!asset || lyra_vx_dec(json_object_get(v, k->free), k->free, &b.free) != 0 ||
+		    (k->total ? lyra_vx_dec(json_object_get(v, k->total), k->total, &b.total) != 0
+		     : (k->locked_opt ? lyra_trade_opt_dec(lv, k->locked, &locked)
+		                      : lyra_vx_dec(lv, k->locked, &locked)) != 0 ||
+		       lyra_dec_add(b.free, locked, &b.total) != 0)) {
+			json_decref(j);
+			return lyra_trade_bad_answer(t, err, 0, what);
+		}
+		if (!k->keep_zero && lyra_dec_is_zero(b.total))
+			continue;
+		lyra_venue_asset(t->a->id, asset, b.asset, sizeof b.asset);
+		if (cb(ctx, &b) != 0) {
+			json_decref(j);
+			return lyra_trade_stopped(t, err);
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+int lyra_trade_order_list(struct lyra_trade *t, const struct lyra_market *m, json_t *j,
+                          const json_t *list, const char *what, lyra_trade_order_cb cb, void *ctx,
+                          struct lyra_trade_error *err)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v) {
+		struct lyra_venue_order o;
+		if (t->a->parse_order(t, m, v, &o) != 0) {
+			json_decref(j);
+			return lyra_trade_bad_answer(t, err, 0, what);
+		}
+		if (cb(ctx, &o) != 0) {
+			json_decref(j);
+			return lyra_trade_stopped(t, err);
+		}
+	}
+	json_decref(j);
 	return 0;
 }

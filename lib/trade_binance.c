@@ -94,17 +94,6 @@ static void lower(char *dst, size_t n, const char *s)
 	dst[i] = '\0';
 }
 
-/* An id given as a number or a string. */
-static void copy_id(const json_t *v, char *buf, size_t n)
-{
-	if (json_is_integer(v))
-		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
-	else if (json_is_string(v))
-		snprintf(buf, n, "%s", json_string_value(v));
-	else
-		buf[0] = '\0';
-}
-
 static void set_symbol(struct lyra_trade *t, const struct lyra_market *m, const char *vs,
                        char *out, size_t n)
 {
@@ -128,7 +117,7 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 	if (!cid)
 		return lyra_error(LYRA_EX_DATAERR, V ": an order without clientOrderId");
 	snprintf(o->id, sizeof o->id, "%s", cid);
-	copy_id(json_object_get(j, "orderId"), o->venue_order_id, sizeof o->venue_order_id);
+	lyra_trade_copy_id(json_object_get(j, "orderId"), o->venue_order_id, sizeof o->venue_order_id);
 	const char *vs = lyra_vx_str(json_object_get(j, "symbol"), "symbol");
 	st = lyra_vx_str(json_object_get(j, "status"), "status");
 	if (!vs || !st)
@@ -172,20 +161,7 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 /* [.A-Z:/a-z0-9_-]{1,36} */
 static int id_ok(const char *id, char *why, size_t n)
 {
-	size_t len = strlen(id);
-	if (len < 1 || len > 36) {
-		snprintf(why, n, "is %zu characters; Binance allows 1 to 36", len);
-		return 0;
-	}
-	for (const char *p = id; *p; p++) {
-		char c = *p;
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == ':' || c == '/' || c == '_' || c == '-')) {
-			snprintf(why, n, "has '%c'; Binance allows only letters, digits and . : / _ -", c);
-			return 0;
-		}
-	}
-	return 1;
+	return lyra_trade_id_charset(id, 36, ".:/_-", "Binance", "", why, n);
 }
 
 /* Append "&k=v" (v percent-encoded) to buf. */
@@ -197,17 +173,6 @@ static int qadd(char *buf, size_t n, const char *k, const char *v)
 		return -1;
 	int w = snprintf(buf + l, n - l, "%s%s=%s", l ? "&" : "", k, esc);
 	return w < 0 || (size_t)w >= n - l ? -1 : 0;
-}
-
-static int answer(struct lyra_trade *t, const struct lyra_market *m, json_t *j, int placing,
-                  const char *what, struct lyra_venue_order *out, struct lyra_trade_error *err)
-{
-	struct lyra_venue_order tmp;
-	int rc = parse_order(t, m, j, out ? out : &tmp);
-	json_decref(j);
-	if (rc != 0)
-		return lyra_trade_bad_answer(t, err, placing, what);
-	return 0;
 }
 
 /* ---- calls ---- */
@@ -268,7 +233,7 @@ static int b_place(struct lyra_trade *t, const struct lyra_market *m, const json
 	}
 	if (rc != 0)
 		return rc;
-	return answer(t, m, j, 1, "POST /api/v3/order", out, err);
+	return lyra_trade_answer(t, m, j, 1, "POST /api/v3/order", out, err);
 }
 
 static int by_id(struct lyra_trade *t, const struct lyra_market *m, const char *method,
@@ -286,7 +251,7 @@ static int by_id(struct lyra_trade *t, const struct lyra_market *m, const char *
 	if (rc != 0)
 		return rc;
 	snprintf(what, sizeof what, "%s %s", method, path);
-	return answer(t, m, j, 0, what, out, err);
+	return lyra_trade_answer(t, m, j, 0, what, out, err);
 }
 
 static int b_cancel(struct lyra_trade *t, const struct lyra_market *m, const char *id,
@@ -329,7 +294,7 @@ static int b_amend(struct lyra_trade *t, const struct lyra_market *m, const char
 		lyra_error(LYRA_EX_DATAERR, "no 'amendedOrder'");
 		return lyra_trade_bad_answer(t, err, 1, "PUT /api/v3/order/amend/keepPriority");
 	}
-	return answer(t, m, ao, 1, "PUT /api/v3/order/amend/keepPriority", out, err);
+	return lyra_trade_answer(t, m, ao, 1, "PUT /api/v3/order/amend/keepPriority", out, err);
 }
 
 static int b_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_order_cb cb,
@@ -350,22 +315,7 @@ static int b_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 		lyra_error(LYRA_EX_DATAERR, "not an array");
 		return lyra_trade_bad_answer(t, err, 0, "GET /api/v3/openOrders");
 	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_order o;
-		if (parse_order(t, m, v, &o) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "GET /api/v3/openOrders");
-		}
-		if (cb(ctx, &o) != 0) {
-			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
-		}
-	}
-	json_decref(j);
-	return 0;
+	return lyra_trade_order_list(t, m, j, j, "GET /api/v3/openOrders", cb, ctx, err);
 }
 
 static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const json_t *v,
@@ -376,8 +326,8 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 	if (!vs)
 		return -1;
 	set_symbol(t, m, vs, f->symbol, sizeof f->symbol);
-	copy_id(json_object_get(v, "id"), f->trade_id, sizeof f->trade_id);
-	copy_id(json_object_get(v, "orderId"), f->venue_order_id, sizeof f->venue_order_id);
+	lyra_trade_copy_id(json_object_get(v, "id"), f->trade_id, sizeof f->trade_id);
+	lyra_trade_copy_id(json_object_get(v, "orderId"), f->venue_order_id, sizeof f->venue_order_id);
 	snprintf(f->side, sizeof f->side, "%s",
 	         json_is_true(json_object_get(v, "isBuyer")) ? "buy" : "sell");
 	snprintf(f->liquidity, sizeof f->liquidity, "%s",
@@ -439,8 +389,7 @@ static int b_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 				continue;
 			if (cb(ctx, &f) != 0) {
 				json_decref(j);
-				return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-				                       lyra_error_msg());
+				return lyra_trade_stopped(t, err);
 			}
 		}
 		json_decref(j);
@@ -462,51 +411,18 @@ static int b_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 	if (rc != 0)
 		return rc;
 	json_t *bal = json_object_get(j, "balances");
-	size_t i;
-	json_t *v;
 	if (!json_is_array(bal)) {
 		json_decref(j);
 		lyra_error(LYRA_EX_DATAERR, "no 'balances'");
 		return lyra_trade_bad_answer(t, err, 0, "GET /api/v3/account");
 	}
-	json_array_foreach(bal, i, v) {
-		struct lyra_venue_balance b;
-		struct lyra_dec locked;
-		memset(&b, 0, sizeof b);
-		const char *asset = lyra_vx_str(json_object_get(v, "asset"), "asset");
-		if (!asset || lyra_vx_dec(json_object_get(v, "free"), "free", &b.free) != 0 ||
-		    lyra_vx_dec(json_object_get(v, "locked"), "locked", &locked) != 0 ||
-		    lyra_dec_add(b.free, locked, &b.total) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "GET /api/v3/account");
-		}
-		lyra_venue_asset(V, asset, b.asset, sizeof b.asset);
-		if (lyra_dec_is_zero(b.total))
-			continue;
-		if (cb(ctx, &b) != 0) {
-			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
-		}
-	}
-	json_decref(j);
-	return 0;
+	static const struct lyra_trade_balance_keys k = {"asset", "free", NULL, "locked", 0, 0};
+	return lyra_trade_balance_list(t, j, bal, &k, "GET /api/v3/account", cb, ctx, err);
 }
 
 static int b_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {"GET", "/api/v3/time", NULL, NULL, 1, 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_time(json_object_get(j, "serverTime"), "serverTime", 1000, server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET /api/v3/time");
+	return lyra_trade_clock_get(t, "/api/v3/time", "serverTime", 1000, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_binance = {

@@ -296,13 +296,6 @@ static void utc_date(int64_t us, char buf[16])
 		snprintf(buf, 16, "1970-01-01");
 }
 
-static char *dump(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	return s;
-}
-
 /* POST a signed request; read: it only reads (never UNCERTAIN). */
 static int post(struct lyra_trade *t, const char *path, const char *body, int read, json_t **out,
                 struct lyra_trade_error *err)
@@ -404,7 +397,7 @@ static int f_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		json_object_set_new(b, "price_aux_limit", json_string(o.pxs));
 	if (b && flags)
 		json_object_set_new(b, "flags", json_integer(flags));
-	char *body = dump(b);
+	char *body = lyra_trade_dump(b);
 	json_t *j;
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
@@ -450,7 +443,7 @@ static int f_cancel(struct lyra_trade *t, const struct lyra_market *m, const cha
 	json_t *mts = row ? json_array_get(row, O_MTS_CREATE) : NULL;
 	utc_date(json_is_integer(mts) ? json_integer_value(mts) * 1000 : lyra_trade_now(t), date);
 	json_decref(row);
-	char *body = dump(json_pack("{sIss}", "cid", (json_int_t)cid, "cid_date", date));
+	char *body = lyra_trade_dump(json_pack("{sIss}", "cid", (json_int_t)cid, "cid_date", date));
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	rc = post(t, "/v2/auth/w/order/cancel", body, 0, &j, err);
@@ -508,7 +501,7 @@ static int f_amend(struct lyra_trade *t, const struct lyra_market *m, const char
 		lyra_dec_format(d, s);
 		json_object_set_new(b, "delta", json_string(s));
 	}
-	char *body = dump(b);
+	char *body = lyra_trade_dump(b);
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	rc = post(t, "/v2/auth/w/order/update", body, 0, &j, err);
@@ -549,28 +542,14 @@ static int f_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
                   void *ctx, struct lyra_trade_error *err)
 {
 	char path[128];
-	json_t *j, *v;
-	size_t i;
+	json_t *j;
 	snprintf(path, sizeof path, "/v2/auth/r/orders%s%s", m ? "/" : "", m ? m->venue_symbol : "");
 	int rc = post(t, path, "{}", 1, &j, err);
 	if (rc == 2)
 		return 0;
 	if (rc != 0)
 		return rc;
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_order o;
-		if (parse_order(t, m, v, &o) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, path);
-		}
-		if (cb(ctx, &o) != 0) {
-			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
-		}
-	}
-	json_decref(j);
-	return 0;
+	return lyra_trade_order_list(t, m, j, j, path, cb, ctx, err);
 }
 
 /* Oldest first (sort 1) from start, paged on the last MTS; ids already seen are skipped. */
@@ -606,8 +585,7 @@ static int f_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 			start = lyra_vx_ms(f.ts);
 			if (cb(ctx, &f) != 0) {
 				json_decref(j);
-				return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-				                       lyra_error_msg());
+				return lyra_trade_stopped(t, err);
 			}
 		}
 		json_decref(j);
@@ -646,8 +624,7 @@ static int f_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_venue_asset(V, ccy, b.asset, sizeof b.asset);
 		if (cb(ctx, &b) != 0) {
 			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(j);

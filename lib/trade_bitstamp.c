@@ -111,28 +111,9 @@ static int bs_venue_error(const char *body, size_t len, long status, struct lyra
 
 /* ---- requests ---- */
 
-struct form {
-	char s[1024];
-	size_t n;
-	int bad;
-};
-
-static void form_add(struct form *f, const char *k, const char *v)
-{
-	char e[512];
-	int w;
-	if (f->bad || lyra_http_escape(v, e, sizeof e) < 0 ||
-	    (w = snprintf(f->s + f->n, sizeof f->s - f->n, "%s%s=%s", f->n ? "&" : "", k, e)) < 0 ||
-	    (size_t)w >= sizeof f->s - f->n) {
-		f->bad = 1;
-		return;
-	}
-	f->n += (size_t)w;
-}
-
 /* POST path with the form; *out the answer (NEW). Reads go as reads (every Bitstamp call is a
  * POST: a lost answer to a read is UNAVAILABLE, not UNCERTAIN). 2: dry run. */
-static int call(struct lyra_trade *t, const char *path, const struct form *f, int reading,
+static int call(struct lyra_trade *t, const char *path, const struct lyra_trade_form *f, int reading,
                 json_t **out, struct lyra_trade_error *err)
 {
 	*out = NULL;
@@ -192,12 +173,6 @@ static void names_of(const struct lyra_market *mm, const char *market, char *b, 
 		*q = (char)tolower((unsigned char)*q);
 }
 
-static int dec_or_zero(const json_t *v, const char *key, struct lyra_dec *out)
-{
-	*out = lyra_dec_zero();
-	return v && !json_is_null(v) ? lyra_vx_dec(v, key, out) : 0;
-}
-
 /* order_status/: status, amount_remaining and the order's trades (each with the base and quote
  * amounts under the currencies' names). Bitstamp sends no limit price here: px stays 0. */
 static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const json_t *j,
@@ -218,7 +193,7 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 	names_of(mm, market, b, q, sizeof b);
 	struct lyra_dec left, quote = lyra_dec_zero(), x;
 	o->filled_qty = lyra_dec_zero();
-	if (dec_or_zero(json_object_get(j, "amount_remaining"), "amount_remaining", &left) != 0)
+	if (lyra_trade_dec_or_zero(json_object_get(j, "amount_remaining"), "amount_remaining", &left) != 0)
 		return -1;
 	size_t i;
 	const json_t *tr;
@@ -340,7 +315,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 	id_copy(json_object_get(v, "order_id"), f->venue_order_id, sizeof f->venue_order_id);
 	if (!*f->trade_id || lyra_vx_dec(json_object_get(v, a), a, &base) != 0 ||
 	    lyra_dec_abs(base, &f->qty) != 0 || lyra_vx_dec(json_object_get(v, key), key, &f->px) != 0 ||
-	    dec_or_zero(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
+	    lyra_trade_dec_or_zero(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
 	    lyra_vx_iso(json_object_get(v, "datetime"), "datetime", &f->ts) != 0)
 		return lyra_error(LYRA_EX_DATAERR, "a trade: %s", lyra_error_msg());
 	snprintf(f->side, sizeof f->side, "%s", lyra_dec_sign(base) > 0 ? "buy" : "sell");
@@ -370,7 +345,7 @@ static int b_place(struct lyra_trade *t, const struct lyra_market *m, const json
                    struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
 	struct lyra_trade_order o;
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	char why[128], path[160];
 	int rc;
 
@@ -395,17 +370,17 @@ static int b_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		                       "order '%s': a post-only order rests: tif GTC only", o.id);
 	snprintf(path, sizeof path, "/api/v2/%s/%s%s/", o.side, market ? "market/" : "",
 	         m->venue_symbol);
-	form_add(&f, "amount", o.qtys);
+	lyra_trade_form_add(&f, "amount", o.qtys);
 	if (!market) {
-		form_add(&f, "price", o.pxs);
+		lyra_trade_form_add(&f, "price", o.pxs);
 		if (!strcmp(o.kind, "post_only"))
-			form_add(&f, "moc_order", "True");
+			lyra_trade_form_add(&f, "moc_order", "True");
 		else if (!strcmp(o.tif, "IOC"))
-			form_add(&f, "ioc_order", "True");
+			lyra_trade_form_add(&f, "ioc_order", "True");
 		else if (!strcmp(o.tif, "FOK"))
-			form_add(&f, "fok_order", "True");
+			lyra_trade_form_add(&f, "fok_order", "True");
 	}
-	form_add(&f, "client_order_id", o.id);
+	lyra_trade_form_add(&f, "client_order_id", o.id);
 	json_t *j;
 	rc = call(t, path, &f, 0, &j, err);
 	if (rc == 2) {
@@ -440,9 +415,9 @@ static int b_place(struct lyra_trade *t, const struct lyra_market *m, const json
 static int b_query(struct lyra_trade *t, const struct lyra_market *m, const char *id,
                    struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	json_t *j;
-	form_add(&f, "client_order_id", id);
+	lyra_trade_form_add(&f, "client_order_id", id);
 	int rc = call(t, "/api/v2/order_status/", &f, 1, &j, err);
 	if (rc == 2)
 		return 0;
@@ -461,7 +436,7 @@ static int b_cancel(struct lyra_trade *t, const struct lyra_market *m, const cha
                     struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
 	struct lyra_venue_order before;
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	json_t *j;
 	int rc = b_query(t, m, id, &before, err);
 	if (rc != 0 || t->o.dry_run)
@@ -469,7 +444,7 @@ static int b_cancel(struct lyra_trade *t, const struct lyra_market *m, const cha
 	if (strcmp(before.status, "acked") != 0 && strcmp(before.status, "partially_filled") != 0)
 		return lyra_trade_fail(t, err, LYRA_TE_UNKNOWN_ORDER, NULL,
 		                       "order '%s' is %s: nothing to cancel", id, before.status);
-	form_add(&f, "id", before.venue_order_id);
+	lyra_trade_form_add(&f, "id", before.venue_order_id);
 	rc = call(t, "/api/v2/cancel_order/", &f, 0, &j, err);
 	if (rc != 0)
 		return rc;
@@ -496,7 +471,7 @@ static int b_amend(struct lyra_trade *t, const struct lyra_market *m, const char
 static int b_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_order_cb cb,
                   void *ctx, struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	char path[128];
 	json_t *j, *v;
 	size_t i;
@@ -519,8 +494,7 @@ static int b_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 		}
 		if (cb(ctx, &o) != 0) {
 			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(j);
@@ -537,16 +511,16 @@ static int b_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 	snprintf(path, sizeof path, "/api/v2/user_transactions/%s%s", m ? m->venue_symbol : "",
 	         m ? "/" : "");
 	for (long offset = 0; offset <= 200000; offset += 1000) {
-		struct form f = {0};
+		struct lyra_trade_form f = {0};
 		json_t *j, *v;
 		size_t i;
 		snprintf(s, sizeof s, "%ld", offset);
-		form_add(&f, "offset", s);
-		form_add(&f, "limit", "1000");
-		form_add(&f, "sort", "asc");
+		lyra_trade_form_add(&f, "offset", s);
+		lyra_trade_form_add(&f, "limit", "1000");
+		lyra_trade_form_add(&f, "sort", "asc");
 		if (lyra_trade_now(t) - since_us < days30) {
 			snprintf(s, sizeof s, "%lld", (long long)(since_us / 1000000));
-			form_add(&f, "since_timestamp", s);
+			lyra_trade_form_add(&f, "since_timestamp", s);
 		}
 		int rc = call(t, path, &f, 1, &j, err);
 		if (rc == 2)
@@ -572,8 +546,7 @@ static int b_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 				continue;
 			if (cb(ctx, &fl) != 0) {
 				json_decref(j);
-				return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-				                       lyra_error_msg());
+				return lyra_trade_stopped(t, err);
 			}
 		}
 		size_t n = json_array_size(j);
@@ -588,48 +561,20 @@ static int b_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 static int b_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
                       struct lyra_trade_error *err)
 {
-	struct form f = {0};
-	json_t *j, *v;
-	size_t i;
+	struct lyra_trade_form f = {0};
+	json_t *j;
 	int rc = call(t, "/api/v2/account_balances/", &f, 1, &j, err);
 	if (rc == 2)
 		return 0;
 	if (rc != 0)
 		return rc;
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_balance b;
-		memset(&b, 0, sizeof b);
-		const char *c = lyra_vx_str(json_object_get(v, "currency"), "currency");
-		if (!c || lyra_vx_dec(json_object_get(v, "available"), "available", &b.free) != 0 ||
-		    lyra_vx_dec(json_object_get(v, "total"), "total", &b.total) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "/api/v2/account_balances/");
-		}
-		lyra_venue_asset(V, c, b.asset, sizeof b.asset);
-		if (cb(ctx, &b) != 0) {
-			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
-		}
-	}
-	json_decref(j);
-	return 0;
+	static const struct lyra_trade_balance_keys k = {"currency", "available", "total", NULL, 0, 1};
+	return lyra_trade_balance_list(t, j, j, &k, "/api/v2/account_balances/", cb, ctx, err);
 }
 
 static int b_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {"GET", "/api/v2/ticker/btcusd/", NULL, NULL, 1, 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_time(json_object_get(j, "timestamp"), "timestamp", 1000000, server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET /api/v2/ticker/btcusd/");
+	return lyra_trade_clock_get(t, "/api/v2/ticker/btcusd/", "timestamp", 1000000, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_bitstamp = {

@@ -93,15 +93,6 @@ static void set_symbol(const struct lyra_market *mm, const char *product, char *
 		*d = '/';
 }
 
-/* A decimal that may be absent or "" (market orders have no price). */
-static int opt_dec(const json_t *v, const char *key, struct lyra_dec *out)
-{
-	*out = lyra_dec_zero();
-	if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
-		return 0;
-	return lyra_vx_dec(v, key, out);
-}
-
 static const char *status_lyra(const char *st, const char *reason, struct lyra_dec filled,
                                struct lyra_dec size)
 {
@@ -140,10 +131,10 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 	snprintf(o->venue_order_id, sizeof o->venue_order_id, "%s", id);
 	snprintf(o->id, sizeof o->id, "%s", json_string_value(json_object_get(j, "client_oid")) ?: "");
 	snprintf(o->side, sizeof o->side, "%s", json_string_value(json_object_get(j, "side")) ?: "");
-	if (opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
-	    opt_dec(json_object_get(j, "size"), "size", &o->qty) != 0 ||
-	    opt_dec(json_object_get(j, "filled_size"), "filled_size", &o->filled_qty) != 0 ||
-	    opt_dec(json_object_get(j, "executed_value"), "executed_value", &value) != 0)
+	if (lyra_trade_opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "size"), "size", &o->qty) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "filled_size"), "filled_size", &o->filled_qty) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "executed_value"), "executed_value", &value) != 0)
 		return -1;
 	const char *ls = status_lyra(st, json_string_value(json_object_get(j, "done_reason")),
 	                             o->filled_qty, o->qty);
@@ -200,7 +191,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 		lyra_venue_asset(V, dash + 1, f->fee_ccy, sizeof f->fee_ccy);
 	if (!*f->trade_id || lyra_vx_dec(json_object_get(v, "price"), "price", &f->px) != 0 ||
 	    lyra_vx_dec(json_object_get(v, "size"), "size", &f->qty) != 0 ||
-	    opt_dec(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
 	    lyra_vx_iso(json_object_get(v, "created_at"), "created_at", &f->ts) != 0)
 		return lyra_error(LYRA_EX_DATAERR, "a fill: %s", lyra_error_msg());
 	return 0;
@@ -251,27 +242,6 @@ static void client_oid(const char *id, char out[37])
 	         h[13], h[14], h[15]);
 }
 
-static char *dump(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	return s;
-}
-
-static int answer(struct lyra_trade *t, const struct lyra_market *m, json_t *j, int placing,
-                  const char *what, struct lyra_venue_order *out, struct lyra_trade_error *err)
-{
-	struct lyra_venue_order tmp;
-	int rc = parse_order(t, m, j, out ? out : &tmp);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, placing, what);
-}
-
-static int stopped(struct lyra_trade *t, struct lyra_trade_error *err)
-{
-	return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s", lyra_error_msg());
-}
-
 /* ---- calls ---- */
 
 static int c_place(struct lyra_trade *t, const struct lyra_market *m, const json_t *order,
@@ -314,7 +284,7 @@ static int c_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		json_object_set_new(b, "stop", json_string(!strcmp(o.side, "sell") ? "loss" : "entry"));
 		json_object_set_new(b, "stop_price", json_string(o.stops));
 	}
-	char *body = dump(b);
+	char *body = lyra_trade_dump(b);
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	json_t *j;
@@ -328,7 +298,7 @@ static int c_place(struct lyra_trade *t, const struct lyra_market *m, const json
 	}
 	if (rc != 0)
 		return rc;
-	rc = answer(t, m, j, 1, "POST /orders", out, err);
+	rc = lyra_trade_answer(t, m, j, 1, "POST /orders", out, err);
 	if (rc == 0)
 		snprintf(out->id, sizeof out->id, "%s", o.id);
 	return rc;
@@ -358,7 +328,7 @@ static int c_query(struct lyra_trade *t, const struct lyra_market *m, const char
 		return 0;
 	if (rc != 0)
 		return rc;
-	int arc = answer(t, m, j, 0, "GET /orders/client:", out, err);
+	int arc = lyra_trade_answer(t, m, j, 0, "GET /orders/client:", out, err);
 	if (arc == 0)
 		snprintf(out->id, sizeof out->id, "%s", id);
 	return arc;
@@ -409,8 +379,7 @@ static int c_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
                   void *ctx, struct lyra_trade_error *err)
 {
 	char q[256] = "status=open&status=pending&status=active&limit=1000", e[96];
-	json_t *j, *v;
-	size_t i;
+	json_t *j;
 	if (m && lyra_http_escape(m->venue_symbol, e, sizeof e) >= 0)
 		snprintf(q + strlen(q), sizeof q - strlen(q), "&product_id=%s", e);
 	struct lyra_trade_req req = {"GET", "/orders", q, NULL, 1, 1};
@@ -429,19 +398,7 @@ static int c_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 		return lyra_trade_fail(t, err, LYRA_TE_UNSUPPORTED, NULL,
 		                       "1000 or more open orders across products: give a market");
 	}
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_order o;
-		if (parse_order(t, m, v, &o) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "GET /orders");
-		}
-		if (cb(ctx, &o) != 0) {
-			json_decref(j);
-			return stopped(t, err);
-		}
-	}
-	json_decref(j);
-	return 0;
+	return lyra_trade_order_list(t, m, j, j, "GET /orders", cb, ctx, err);
 }
 
 /* Newest trade_id first; after=<smallest trade_id seen> pages back; handed over oldest first. */
@@ -509,7 +466,7 @@ static int c_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 			break;
 		}
 		if (f.ts >= since_us && cb(ctx, &f) != 0)
-			rc = stopped(t, err);
+			rc = lyra_trade_stopped(t, err);
 	}
 	json_decref(all);
 	return rc;
@@ -518,8 +475,7 @@ static int c_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 static int c_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
                       struct lyra_trade_error *err)
 {
-	json_t *j, *v;
-	size_t i;
+	json_t *j;
 	struct lyra_trade_req req = {"GET", "/accounts", NULL, NULL, 1, 1};
 	int rc = lyra_trade_send(t, &req, &j, err);
 	if (rc == 2)
@@ -531,42 +487,14 @@ static int c_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_error(LYRA_EX_DATAERR, "not an array");
 		return lyra_trade_bad_answer(t, err, 0, "GET /accounts");
 	}
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_balance b;
-		memset(&b, 0, sizeof b);
-		const char *ccy = lyra_vx_str(json_object_get(v, "currency"), "currency");
-		if (!ccy || lyra_vx_dec(json_object_get(v, "available"), "available", &b.free) != 0 ||
-		    lyra_vx_dec(json_object_get(v, "balance"), "balance", &b.total) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "GET /accounts");
-		}
-		if (lyra_dec_is_zero(b.total))
-			continue;
-		lyra_venue_asset(V, ccy, b.asset, sizeof b.asset);
-		if (cb(ctx, &b) != 0) {
-			json_decref(j);
-			return stopped(t, err);
-		}
-	}
-	json_decref(j);
-	return 0;
+	static const struct lyra_trade_balance_keys k = {"currency", "available", "balance", NULL, 0, 0};
+	return lyra_trade_balance_list(t, j, j, &k, "GET /accounts", cb, ctx, err);
 }
 
 /* {"iso":"2015-01-07T23:47:25.201Z","epoch":1420674445.201} */
 static int c_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {"GET", "/time", NULL, NULL, 1, 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_iso(json_object_get(j, "iso"), "iso", server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET /time");
+	return lyra_trade_clock_get(t, "/time", "iso", 0, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_coinbase = {

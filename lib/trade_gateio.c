@@ -69,15 +69,6 @@ static int gate_venue_error(const char *body, size_t len, long status, struct ly
 
 /* ---- mapping ---- */
 
-/* A decimal that may be missing, null or "" (0 then). */
-static int opt_dec(const json_t *v, const char *key, struct lyra_dec *out)
-{
-	*out = lyra_dec_zero();
-	if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
-		return 0;
-	return lyra_vx_dec(v, key, out);
-}
-
 static void set_symbol(struct lyra_trade *t, const struct lyra_market *m, const char *pair,
                        char *out, size_t n)
 {
@@ -155,11 +146,11 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 		         : !strcmp(tif, "fok") ? "FOK" : "GTC");
 	}
 	struct lyra_dec left, total;
-	if (opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
+	if (lyra_trade_opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
 	    lyra_vx_dec(json_object_get(j, "amount"), "amount", &o->qty) != 0 ||
-	    opt_dec(json_object_get(j, "left"), "left", &left) != 0 ||
-	    opt_dec(json_object_get(j, "avg_deal_price"), "avg_deal_price", &o->avg_px) != 0 ||
-	    opt_dec(json_object_get(j, "filled_total"), "filled_total", &total) != 0)
+	    lyra_trade_opt_dec(json_object_get(j, "left"), "left", &left) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "avg_deal_price"), "avg_deal_price", &o->avg_px) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "filled_total"), "filled_total", &total) != 0)
 		return -1;
 	const json_t *fa = json_object_get(j, "filled_amount");
 	int market_buy = ty && !strcmp(ty, "market") && side && !strcmp(side, "buy");
@@ -223,7 +214,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 	                 sizeof f->venue_order_id) < 0 ||
 	    lyra_vx_dec(json_object_get(v, "price"), "price", &f->px) != 0 ||
 	    lyra_vx_dec(json_object_get(v, "amount"), "amount", &f->qty) != 0 ||
-	    opt_dec(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
 	    lyra_vx_time(ts, "create_time_ms", unit, &f->ts) != 0)
 		return lyra_error(LYRA_EX_DATAERR, "a trade: %s", lyra_error_msg());
 	return 0;
@@ -232,27 +223,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 /* 1 to 28 of 0-9 A-Z a-z _ - . (sent as the text "t-<id>"). */
 static int id_ok(const char *id, char *why, size_t n)
 {
-	size_t len = strlen(id);
-	if (len < 1 || len > 28) {
-		snprintf(why, n, "is %zu characters; Gate allows 1 to 28 after its 't-' prefix", len);
-		return 0;
-	}
-	for (const char *p = id; *p; p++) {
-		char c = *p;
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-' || c == '.')) {
-			snprintf(why, n, "has '%c'; Gate allows only letters, digits and _ - .", c);
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static char *dump(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	return s;
+	return lyra_trade_id_charset(id, 28, "_-.", "Gate", " after its 't-' prefix", why, n);
 }
 
 /* Send and read one order object into out (placing: a lost answer is UNCERTAIN). */
@@ -335,7 +306,7 @@ static int g_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		json_object_set_new(b, "price", json_string(o.pxs));
 	if (b)
 		json_object_set_new(b, "time_in_force", json_string(tif));
-	char *body = dump(b);
+	char *body = lyra_trade_dump(b);
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	struct lyra_trade_req req = {.method = "POST", .path = API "/spot/orders", .body = body,
@@ -381,7 +352,7 @@ static int g_amend(struct lyra_trade *t, const struct lyra_market *m, const char
 		lyra_dec_format(*px, s);
 		json_object_set_new(b, "price", json_string(s));
 	}
-	char *body = dump(b);
+	char *body = lyra_trade_dump(b);
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	struct lyra_trade_req req = {.method = "PATCH", .path = path, .body = body,
@@ -455,8 +426,7 @@ static int each_order(struct lyra_trade *t, const struct lyra_market *m, const j
 		if (parse_order(t, m, v, &o) != 0)
 			return lyra_trade_bad_answer(t, err, 0, what);
 		if (cb(ctx, &o) != 0)
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 	}
 	return 0;
 }
@@ -549,8 +519,7 @@ static int g_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 		if (f.ts < since_us)
 			continue;
 		if (cb(ctx, &f) != 0)
-			rc = lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                     lyra_error_msg());
+			rc = lyra_trade_stopped(t, err);
 	}
 	json_decref(all);
 	return rc;
@@ -559,8 +528,7 @@ static int g_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 static int g_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
                       struct lyra_trade_error *err)
 {
-	json_t *j, *v;
-	size_t i;
+	json_t *j;
 	struct lyra_trade_req req = {.method = "GET", .path = API "/spot/accounts",
 	                             .weight = 1, .sign = 1};
 	int rc = lyra_trade_send(t, &req, &j, err);
@@ -573,45 +541,13 @@ static int g_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_error(LYRA_EX_DATAERR, "not an array");
 		return lyra_trade_bad_answer(t, err, 0, "GET " API "/spot/accounts");
 	}
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_balance b;
-		struct lyra_dec locked;
-		memset(&b, 0, sizeof b);
-		const char *ccy = lyra_vx_str(json_object_get(v, "currency"), "currency");
-		if (!ccy || lyra_vx_dec(json_object_get(v, "available"), "available", &b.free) != 0 ||
-		    opt_dec(json_object_get(v, "locked"), "locked", &locked) != 0 ||
-		    lyra_dec_add(b.free, locked, &b.total) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "GET " API "/spot/accounts");
-		}
-		lyra_venue_asset(V, ccy, b.asset, sizeof b.asset);
-		if (lyra_dec_is_zero(b.total))
-			continue;
-		if (cb(ctx, &b) != 0) {
-			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
-		}
-	}
-	json_decref(j);
-	return 0;
+	static const struct lyra_trade_balance_keys k = {"currency", "available", NULL, "locked", 1, 0};
+	return lyra_trade_balance_list(t, j, j, &k, "GET " API "/spot/accounts", cb, ctx, err);
 }
 
 static int g_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {.method = "GET", .path = API "/spot/time",
-	                             .weight = 1, .sign = 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_time(json_object_get(j, "server_time"), "server_time", 1000, server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET " API "/spot/time");
+	return lyra_trade_clock_get(t, API "/spot/time", "server_time", 1000, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_gateio = {

@@ -84,22 +84,6 @@ static const struct lyra_market *market_of(struct lyra_trade *t, const struct ly
 	return lyra_trade_market_by_venue_symbol(t, low);
 }
 
-static int opt_dec(const json_t *v, const char *key, struct lyra_dec *out)
-{
-	*out = lyra_dec_zero();
-	if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
-		return 0;
-	return lyra_vx_dec(v, key, out);
-}
-
-static void copy_id(const json_t *v, char *buf, size_t n)
-{
-	if (json_is_integer(v))
-		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
-	else
-		snprintf(buf, n, "%s", json_is_string(v) ? json_string_value(v) : "");
-}
-
 static int has_option(const json_t *opts, const char *name)
 {
 	size_t i;
@@ -122,16 +106,16 @@ static int parse_order(struct lyra_trade *t, const struct lyra_market *m, const 
 		return -1;
 	const struct lyra_market *mm = market_of(t, m, sym);
 	snprintf(o->symbol, sizeof o->symbol, "%s", mm ? mm->symbol : sym);
-	copy_id(json_object_get(j, "order_id"), o->venue_order_id, sizeof o->venue_order_id);
+	lyra_trade_copy_id(json_object_get(j, "order_id"), o->venue_order_id, sizeof o->venue_order_id);
 	if (!*o->venue_order_id)
 		return lyra_error(LYRA_EX_DATAERR, V ": an order without 'order_id'");
 	snprintf(o->id, sizeof o->id, "%s",
 	         json_string_value(json_object_get(j, "client_order_id")) ?: "");
 	snprintf(o->side, sizeof o->side, "%s", json_string_value(json_object_get(j, "side")) ?: "");
-	if (opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
-	    opt_dec(json_object_get(j, "original_amount"), "original_amount", &o->qty) != 0 ||
-	    opt_dec(json_object_get(j, "executed_amount"), "executed_amount", &o->filled_qty) != 0 ||
-	    opt_dec(json_object_get(j, "avg_execution_price"), "avg_execution_price", &o->avg_px) != 0)
+	if (lyra_trade_opt_dec(json_object_get(j, "price"), "price", &o->px) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "original_amount"), "original_amount", &o->qty) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "executed_amount"), "executed_amount", &o->filled_qty) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(j, "avg_execution_price"), "avg_execution_price", &o->avg_px) != 0)
 		return -1;
 	if (lyra_dec_sign(o->filled_qty) <= 0)
 		o->avg_px = lyra_dec_zero();
@@ -172,8 +156,8 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 	const char *sym = json_string_value(json_object_get(v, "symbol"));
 	const struct lyra_market *mm = sym ? market_of(t, m, sym) : m;
 	snprintf(f->symbol, sizeof f->symbol, "%s", mm ? mm->symbol : sym ? sym : "");
-	copy_id(json_object_get(v, "tid"), f->trade_id, sizeof f->trade_id);
-	copy_id(json_object_get(v, "order_id"), f->venue_order_id, sizeof f->venue_order_id);
+	lyra_trade_copy_id(json_object_get(v, "tid"), f->trade_id, sizeof f->trade_id);
+	lyra_trade_copy_id(json_object_get(v, "order_id"), f->venue_order_id, sizeof f->venue_order_id);
 	snprintf(f->id, sizeof f->id, "%s",
 	         json_string_value(json_object_get(v, "client_order_id")) ?: "");
 	const char *ty = json_string_value(json_object_get(v, "type"));
@@ -186,7 +170,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 		lyra_venue_asset(V, fc, f->fee_ccy, sizeof f->fee_ccy);
 	if (!*f->trade_id || !*f->side || lyra_vx_dec(json_object_get(v, "price"), "price", &f->px) != 0 ||
 	    lyra_vx_dec(json_object_get(v, "amount"), "amount", &f->qty) != 0 ||
-	    opt_dec(json_object_get(v, "fee_amount"), "fee_amount", &f->fee) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(v, "fee_amount"), "fee_amount", &f->fee) != 0 ||
 	    lyra_vx_time(json_object_get(v, "timestampms"), "timestampms", 1000, &f->ts) != 0)
 		return lyra_error(LYRA_EX_DATAERR, "a trade: %s", lyra_error_msg());
 	return 0;
@@ -195,20 +179,7 @@ static int parse_fill(struct lyra_trade *t, const struct lyra_market *m, const j
 /* [:\-_.#a-zA-Z0-9]{1,36} (Gemini's documented pattern) */
 static int id_ok(const char *id, char *why, size_t n)
 {
-	size_t len = strlen(id);
-	if (len < 1 || len > 36) {
-		snprintf(why, n, "is %zu characters; Gemini allows 1 to 36", len);
-		return 0;
-	}
-	for (const char *p = id; *p; p++) {
-		char c = *p;
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == ':' || c == '-' || c == '_' || c == '.' || c == '#')) {
-			snprintf(why, n, "has '%c'; Gemini allows only letters, digits and : - _ . #", c);
-			return 0;
-		}
-	}
-	return 1;
+	return lyra_trade_id_charset(id, 36, ":-_.#", "Gemini", "", why, n);
 }
 
 /* POST path with the payload {"request": path, "nonce": N, ...extra (stolen)}. */
@@ -230,11 +201,6 @@ static int post(struct lyra_trade *t, const char *path, json_t *extra, int readi
 	int rc = (reading ? lyra_trade_send_read : lyra_trade_send)(t, &req, out, err);
 	free(body);
 	return rc;
-}
-
-static int stopped(struct lyra_trade *t, struct lyra_trade_error *err)
-{
-	return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s", lyra_error_msg());
 }
 
 /* ---- calls ---- */
@@ -411,7 +377,7 @@ static int g_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 		}
 		if (cb(ctx, &o) != 0) {
 			json_decref(j);
-			return stopped(t, err);
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(j);
@@ -456,7 +422,7 @@ static int g_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 				continue;
 			if (cb(ctx, &f) != 0) {
 				json_decref(j);
-				return stopped(t, err);
+				return lyra_trade_stopped(t, err);
 			}
 		}
 		json_decref(j);
@@ -470,8 +436,7 @@ static int g_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 static int g_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
                       struct lyra_trade_error *err)
 {
-	json_t *j, *v;
-	size_t i;
+	json_t *j;
 	int rc = post(t, "/v1/balances", NULL, 1, &j, err);
 	if (rc == 2)
 		return 0;
@@ -482,25 +447,8 @@ static int g_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_error(LYRA_EX_DATAERR, "not an array");
 		return lyra_trade_bad_answer(t, err, 0, "POST /v1/balances");
 	}
-	json_array_foreach(j, i, v) {
-		struct lyra_venue_balance b;
-		memset(&b, 0, sizeof b);
-		const char *ccy = lyra_vx_str(json_object_get(v, "currency"), "currency");
-		if (!ccy || lyra_vx_dec(json_object_get(v, "available"), "available", &b.free) != 0 ||
-		    lyra_vx_dec(json_object_get(v, "amount"), "amount", &b.total) != 0) {
-			json_decref(j);
-			return lyra_trade_bad_answer(t, err, 0, "POST /v1/balances");
-		}
-		if (lyra_dec_is_zero(b.total))
-			continue;
-		lyra_venue_asset(V, ccy, b.asset, sizeof b.asset);
-		if (cb(ctx, &b) != 0) {
-			json_decref(j);
-			return stopped(t, err);
-		}
-	}
-	json_decref(j);
-	return 0;
+	static const struct lyra_trade_balance_keys k = {"currency", "available", "amount", NULL, 0, 0};
+	return lyra_trade_balance_list(t, j, j, &k, "POST /v1/balances", cb, ctx, err);
 }
 
 /* No server clock on Gemini's REST API, and none needed (the nonce only has to increase):

@@ -112,4 +112,59 @@ const struct lyra_market *lyra_trade_market_by_venue_symbol(const struct lyra_tr
 /* now + the measured offset, us. */
 int64_t lyra_trade_now(const struct lyra_trade *t);
 
+/* ---- small pieces the adapters share ---- */
+
+/* A callback asked to stop: UNAVAILABLE "stopped: <its error>"; returns -1. */
+int lyra_trade_stopped(struct lyra_trade *t, struct lyra_trade_error *err);
+/* The order in the answer j (dropped) into *out (NULL: only checked) with the adapter's
+ * parse_order; 0, or lyra_trade_bad_answer(placing, what). */
+int lyra_trade_answer(struct lyra_trade *t, const struct lyra_market *m, json_t *j, int placing,
+                      const char *what, struct lyra_venue_order *out, struct lyra_trade_error *err);
+/* The venue's clock from the unsigned GET path (weight 1): the value at `at` in the answer
+ * ("result/unixtime"; a number indexes an array), in units of unit_us (lyra_vx_time), or ISO
+ * 8601 text when unit_us is 0. A dry run answers lyra_trade_now. Returns as server_time. */
+int lyra_trade_clock_get(struct lyra_trade *t, const char *path, const char *at, int64_t unit_us,
+                         int64_t *server_us, struct lyra_trade_error *err);
+/* o as compact JSON in key order (malloc'd; NULL if o is NULL), o dropped. */
+char *lyra_trade_dump(json_t *o);
+/* A decimal that may be missing, null or "" (then zero): 0 or -1 (lyra_vx_dec). */
+int lyra_trade_opt_dec(const json_t *v, const char *key, struct lyra_dec *out);
+/* A decimal that may be missing or null (then zero); "" is an error. 0 or -1. */
+int lyra_trade_dec_or_zero(const json_t *v, const char *key, struct lyra_dec *out);
+/* An id given as a JSON integer or string into buf ("" otherwise). */
+void lyra_trade_copy_id(const json_t *v, char *buf, size_t n);
+/* A client order id of 1 to max letters, digits and the characters of extra: 1, or 0 with why
+ * ("is N characters; <venue> allows 1 to max<len_note>" or "has 'c'; <venue> allows only
+ * letters, digits and <extra spaced>"). */
+int lyra_trade_id_charset(const char *id, size_t max, const char *extra, const char *venue,
+                          const char *len_note, char *why, size_t n);
+
+/* A form body (key=value pairs, values percent-encoded); bad once something did not fit. */
+struct lyra_trade_form {
+	char s[1024];
+	size_t n;
+	int bad;
+};
+void lyra_trade_form_add(struct lyra_trade_form *f, const char *k, const char *v);
+
+/* Which fields of a balance list's entries (JSON objects) hold what. */
+struct lyra_trade_balance_keys {
+	const char *asset, *free;
+	const char *total;               /* NULL: the total is free + locked */
+	const char *locked;
+	int locked_opt;                  /* locked may be missing, null or "" (zero) */
+	int keep_zero;                   /* report zero totals too */
+};
+/* Each entry of the balance list `list` (inside the answer j, which is dropped) to cb, its asset
+ * in lyra's name; 0, lyra_trade_bad_answer(what) for a malformed entry, or lyra_trade_stopped. */
+int lyra_trade_balance_list(struct lyra_trade *t, json_t *j, const json_t *list,
+                            const struct lyra_trade_balance_keys *k, const char *what,
+                            lyra_trade_balance_cb cb, void *ctx, struct lyra_trade_error *err);
+
+/* Each order of the list `list` (inside the answer j, which is dropped) through the adapter's
+ * parse_order to cb; 0, lyra_trade_bad_answer(what) for a malformed one, or lyra_trade_stopped. */
+int lyra_trade_order_list(struct lyra_trade *t, const struct lyra_market *m, json_t *j,
+                          const json_t *list, const char *what, lyra_trade_order_cb cb, void *ctx,
+                          struct lyra_trade_error *err);
+
 #endif

@@ -83,30 +83,10 @@ static int kr_venue_error(const char *body, size_t len, long status, struct lyra
 
 /* ---- requests ---- */
 
-/* A form body: key=value pairs, values percent-encoded. */
-struct form {
-	char s[1024];
-	size_t n;
-	int bad;
-};
-
-static void form_add(struct form *f, const char *k, const char *v)
-{
-	char e[512];
-	int w;
-	if (f->bad || lyra_http_escape(v, e, sizeof e) < 0 ||
-	    (w = snprintf(f->s + f->n, sizeof f->s - f->n, "%s%s=%s", f->n ? "&" : "", k, e)) < 0 ||
-	    (size_t)w >= sizeof f->s - f->n) {
-		f->bad = 1;
-		return;
-	}
-	f->n += (size_t)w;
-}
-
 /* POST /0/private/<call> with the form; *root the answer (NEW) and *res its "result" object
  * (borrowed). Reads go as reads (a lost answer is UNAVAILABLE,
  * not UNCERTAIN). 2: dry run. */
-static int call(struct lyra_trade *t, const char *name, const struct form *f, int reading,
+static int call(struct lyra_trade *t, const char *name, const struct lyra_trade_form *f, int reading,
                 json_t **root, json_t **res, struct lyra_trade_error *err)
 {
 	char path[64];
@@ -152,12 +132,6 @@ static const struct lyra_market *market_of(const struct lyra_trade *t, const str
 	return NULL;
 }
 
-static int dec_or_zero(const json_t *v, const char *key, struct lyra_dec *out)
-{
-	*out = lyra_dec_zero();
-	return v && !json_is_null(v) ? lyra_vx_dec(v, key, out) : 0;
-}
-
 /* One order of QueryOrders/OpenOrders/ClosedOrders (txid: its key in the answer). */
 static int parse_kr_order(const struct lyra_trade *t, const struct lyra_market *m, const char *txid,
                           const json_t *j, struct lyra_venue_order *o)
@@ -190,10 +164,10 @@ static int parse_kr_order(const struct lyra_trade *t, const struct lyra_market *
 	}
 	snprintf(o->kind, sizeof o->kind, "%s", kind);
 	snprintf(o->tif, sizeof o->tif, "%s", tif);
-	if (dec_or_zero(pxk ? json_object_get(d, pxk) : NULL, "descr.price", &o->px) != 0 ||
+	if (lyra_trade_dec_or_zero(pxk ? json_object_get(d, pxk) : NULL, "descr.price", &o->px) != 0 ||
 	    lyra_vx_dec(json_object_get(j, "vol"), "vol", &o->qty) != 0 ||
 	    lyra_vx_dec(json_object_get(j, "vol_exec"), "vol_exec", &o->filled_qty) != 0 ||
-	    dec_or_zero(json_object_get(j, "price"), "price", &o->avg_px) != 0)
+	    lyra_trade_dec_or_zero(json_object_get(j, "price"), "price", &o->avg_px) != 0)
 		return -1;
 	if (lyra_dec_is_zero(o->filled_qty))
 		o->avg_px = lyra_dec_zero();
@@ -243,7 +217,7 @@ static int parse_kr_fill(const struct lyra_trade *t, const struct lyra_market *m
 	snprintf(f->fee_ccy, sizeof f->fee_ccy, "%s", mm ? mm->quote : "");
 	if (!*f->trade_id || lyra_vx_dec(json_object_get(v, "price"), "price", &f->px) != 0 ||
 	    lyra_vx_dec(json_object_get(v, "vol"), "vol", &f->qty) != 0 ||
-	    dec_or_zero(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
+	    lyra_trade_dec_or_zero(json_object_get(v, "fee"), "fee", &f->fee) != 0 ||
 	    lyra_vx_time(json_object_get(v, "time"), "time", 1000000, &f->ts) != 0)
 		return lyra_error(LYRA_EX_DATAERR, "a trade: %s", lyra_error_msg());
 	return 0;
@@ -289,7 +263,7 @@ static int k_place(struct lyra_trade *t, const struct lyra_market *m, const json
                    struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
 	struct lyra_trade_order o;
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	char why[128];
 	int rc;
 
@@ -309,22 +283,22 @@ static int k_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		                       "order '%s': a post-only order rests: tif GTC only", o.id);
 	const char *ot = !strcmp(o.kind, "market") ? "market" : !strcmp(o.kind, "stop") ? "stop-loss"
 	                 : !strcmp(o.kind, "stop_limit") ? "stop-loss-limit" : "limit";
-	form_add(&f, "ordertype", ot);
-	form_add(&f, "type", o.side);
-	form_add(&f, "volume", o.qtys);
-	form_add(&f, "pair", m->venue_symbol);
+	lyra_trade_form_add(&f, "ordertype", ot);
+	lyra_trade_form_add(&f, "type", o.side);
+	lyra_trade_form_add(&f, "volume", o.qtys);
+	lyra_trade_form_add(&f, "pair", m->venue_symbol);
 	if (o.has_stop) {
-		form_add(&f, "price", o.stops);            /* the trigger */
+		lyra_trade_form_add(&f, "price", o.stops);            /* the trigger */
 		if (o.has_px)
-			form_add(&f, "price2", o.pxs);     /* the limit once triggered */
+			lyra_trade_form_add(&f, "price2", o.pxs);     /* the limit once triggered */
 	} else if (o.has_px) {
-		form_add(&f, "price", o.pxs);
+		lyra_trade_form_add(&f, "price", o.pxs);
 	}
 	if (!strcmp(o.kind, "post_only"))
-		form_add(&f, "oflags", "post");
+		lyra_trade_form_add(&f, "oflags", "post");
 	if ((!strcmp(o.kind, "limit") || !strcmp(o.kind, "stop_limit")) && !strcmp(o.tif, "IOC"))
-		form_add(&f, "timeinforce", "IOC");
-	form_add(&f, "cl_ord_id", o.id);
+		lyra_trade_form_add(&f, "timeinforce", "IOC");
+	lyra_trade_form_add(&f, "cl_ord_id", o.id);
 	json_t *root, *res;
 	rc = call(t, "AddOrder", &f, 0, &root, &res, err);
 	if (rc == 2) {
@@ -377,9 +351,9 @@ static int read_back(struct lyra_trade *t, const struct lyra_market *m, const ch
 static int k_cancel(struct lyra_trade *t, const struct lyra_market *m, const char *id,
                     struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	json_t *root, *res;
-	form_add(&f, "cl_ord_id", id);
+	lyra_trade_form_add(&f, "cl_ord_id", id);
 	int rc = call(t, "CancelOrder", &f, 0, &root, &res, err);
 	if (rc == 2)
 		return 0;
@@ -397,17 +371,17 @@ static int k_amend(struct lyra_trade *t, const struct lyra_market *m, const char
                    const struct lyra_dec *px, const struct lyra_dec *qty,
                    struct lyra_venue_order *out, struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	char s[LYRA_DEC_STRLEN];
 	json_t *root, *res;
-	form_add(&f, "cl_ord_id", id);
+	lyra_trade_form_add(&f, "cl_ord_id", id);
 	if (qty) {
 		lyra_dec_format(*qty, s);
-		form_add(&f, "order_qty", s);
+		lyra_trade_form_add(&f, "order_qty", s);
 	}
 	if (px) {
 		lyra_dec_format(*px, s);
-		form_add(&f, "limit_price", s);
+		lyra_trade_form_add(&f, "limit_price", s);
 	}
 	int rc = call(t, "AmendOrder", &f, 0, &root, &res, err);
 	if (rc == 2)
@@ -447,10 +421,10 @@ static int k_query(struct lyra_trade *t, const struct lyra_market *m, const char
 {
 	static const char *const calls[2][2] = {{"OpenOrders", "open"}, {"ClosedOrders", "closed"}};
 	for (int i = 0; i < 2; i++) {
-		struct form f = {0};
+		struct lyra_trade_form f = {0};
 		json_t *root, *res;
 		const char *txid = NULL;
-		form_add(&f, "cl_ord_id", id);
+		lyra_trade_form_add(&f, "cl_ord_id", id);
 		int rc = call(t, calls[i][0], &f, 1, &root, &res, err);
 		if (rc == 2)
 			return 0;
@@ -471,7 +445,7 @@ static int k_query(struct lyra_trade *t, const struct lyra_market *m, const char
 static int k_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_order_cb cb,
                   void *ctx, struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	json_t *root, *res;
 	const char *k;
 	json_t *v;
@@ -491,8 +465,7 @@ static int k_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 		}
 		if (cb(ctx, &o) != 0) {
 			json_decref(root);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(root);
@@ -517,14 +490,14 @@ static int k_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 	char start[32];
 	snprintf(start, sizeof start, "%lld", (long long)(since_us / 1000000 - 1));
 	for (int page = 0; page < 1000; page++) {
-		struct form f = {0};
+		struct lyra_trade_form f = {0};
 		char o[32];
 		json_t *root, *res, *v;
 		const char *k;
 		size_t got = 0;
 		snprintf(o, sizeof o, "%lld", (long long)ofs);
-		form_add(&f, "start", start);
-		form_add(&f, "ofs", o);
+		lyra_trade_form_add(&f, "start", start);
+		lyra_trade_form_add(&f, "ofs", o);
 		rc = call(t, "TradesHistory", &f, 1, &root, &res, err);
 		if (rc == 2) {
 			rc = 0;
@@ -564,8 +537,7 @@ static int k_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 		if (all[i].ts < since_us)
 			continue;
 		if (cb(ctx, &all[i]) != 0)
-			rc = lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                     lyra_error_msg());
+			rc = lyra_trade_stopped(t, err);
 	}
 	free(all);
 	return rc;
@@ -576,7 +548,7 @@ static int k_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 static int k_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
                       struct lyra_trade_error *err)
 {
-	struct form f = {0};
+	struct lyra_trade_form f = {0};
 	json_t *root, *res, *v;
 	const char *k;
 	int rc = call(t, "BalanceEx", &f, 1, &root, &res, err);
@@ -591,7 +563,7 @@ static int k_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 			continue;
 		memset(&b, 0, sizeof b);
 		if (lyra_vx_dec(json_object_get(v, "balance"), "balance", &b.total) != 0 ||
-		    dec_or_zero(json_object_get(v, "hold_trade"), "hold_trade", &hold) != 0 ||
+		    lyra_trade_dec_or_zero(json_object_get(v, "hold_trade"), "hold_trade", &hold) != 0 ||
 		    lyra_dec_sub(b.total, hold, &b.free) != 0) {
 			json_decref(root);
 			return lyra_trade_bad_answer(t, err, 0, "/0/private/BalanceEx");
@@ -599,8 +571,7 @@ static int k_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_venue_asset(V, k, b.asset, sizeof b.asset);
 		if (cb(ctx, &b) != 0) {
 			json_decref(root);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(root);
@@ -609,19 +580,7 @@ static int k_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 
 static int k_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {"GET", "/0/public/Time", NULL, NULL, 1, 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_time(json_object_get(json_object_get(j, "result"), "unixtime"), "unixtime",
-	                  1000000, server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET /0/public/Time");
+	return lyra_trade_clock_get(t, "/0/public/Time", "result/unixtime", 1000000, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_kraken = {

@@ -206,13 +206,6 @@ static int venue_size(const struct lyra_market *m, struct lyra_dec qty, char *bu
 	return 0;
 }
 
-static char *dump(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
-}
-
 /* data[0] of a successful answer. */
 static json_t *first(json_t *j)
 {
@@ -270,7 +263,7 @@ static int o_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		json_object_set_new(b, "px", json_string(o.pxs));
 	if (b && spot && !strcmp(o.kind, "market"))
 		json_object_set_new(b, "tgtCcy", json_string("base_ccy"));
-	char *body = b ? dump(b) : NULL;
+	char *body = b ? lyra_trade_dump(b) : NULL;
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	json_t *j;
@@ -317,7 +310,7 @@ static int post_by_id(struct lyra_trade *t, const struct lyra_market *m, const c
 	if (b && extra)
 		json_object_update(b, extra);
 	json_decref(extra);
-	char *body = b ? dump(b) : NULL;
+	char *body = b ? lyra_trade_dump(b) : NULL;
 	json_t *j;
 	if (!body)
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
@@ -431,8 +424,7 @@ static int o_open(struct lyra_trade *t, const struct lyra_market *m, lyra_trade_
 			snprintf(after, sizeof after, "%s", o.venue_order_id);
 			if (cb(ctx, &o) != 0) {
 				json_decref(j);
-				return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-				                       lyra_error_msg());
+				return lyra_trade_stopped(t, err);
 			}
 		}
 		json_decref(j);
@@ -533,8 +525,7 @@ static int o_fills(struct lyra_trade *t, const struct lyra_market *m, int64_t si
 		if (f.ts < since_us)
 			continue;
 		if (cb(ctx, &f) != 0)
-			rc = lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                     lyra_error_msg());
+			rc = lyra_trade_stopped(t, err);
 	}
 	json_decref(all);
 	return rc;
@@ -569,8 +560,7 @@ static int o_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 		lyra_venue_asset(V, ccy, b.asset, sizeof b.asset);
 		if (cb(ctx, &b) != 0) {
 			json_decref(j);
-			return lyra_trade_fail(t, err, LYRA_TE_UNAVAILABLE, NULL, "stopped: %s",
-			                       lyra_error_msg());
+			return lyra_trade_stopped(t, err);
 		}
 	}
 	json_decref(j);
@@ -579,18 +569,7 @@ static int o_balances(struct lyra_trade *t, lyra_trade_balance_cb cb, void *ctx,
 
 static int o_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_error *err)
 {
-	json_t *j;
-	struct lyra_trade_req req = {"GET", "/api/v5/public/time", NULL, NULL, 1, 0};
-	int rc = lyra_trade_send(t, &req, &j, err);
-	if (rc == 2) {
-		*server_us = lyra_trade_now(t);
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	rc = lyra_vx_time(json_object_get(first(j), "ts"), "ts", 1000, server_us);
-	json_decref(j);
-	return rc == 0 ? 0 : lyra_trade_bad_answer(t, err, 0, "GET /api/v5/public/time");
+	return lyra_trade_clock_get(t, "/api/v5/public/time", "data/0/ts", 1000, server_us, err);
 }
 
 const struct lyra_trade_adapter lyra_trade_okx = {

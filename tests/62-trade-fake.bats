@@ -3,46 +3,13 @@
 # tests/tools/tradecli: every call, the client-side refusals, and each scripted fault.
 
 load helper
+load fakex
 
 setup() {
-	export HOME="$BATS_TEST_TMPDIR/home"
-	export LYRA_DB="$BATS_TEST_TMPDIR/lyra.db"
-	mkdir -p "$HOME"
-	KEYS="$BATS_TEST_TMPDIR/keys.json"
-	printf '{"key":"k-test-1","secret":"s3cret-test","passphrase":"Pass-1"}\n' >"$KEYS"
-	chmod 600 "$KEYS"
-	BAD="$BATS_TEST_TMPDIR/bad.json"
-	printf '{"key":"k-test-1","secret":"wrong","passphrase":"Pass-1"}\n' >"$BAD"
-	chmod 600 "$BAD"
-	CLI="$LYRA_BUILD/tools/tradecli"
-	FAKE_PID=
+	fakex_setup s3cret-test wrong Pass-1
 }
 
-teardown() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
-	fi
-}
-
-# start VENUE [fakeexchange options...]: start the fake, set URL and STATE.
-start() {
-	local venue=$1
-	shift
-	STATE="$BATS_TEST_TMPDIR/state.json"
-	python3 "$LYRA_ROOT/tests/fakeexchange.py" --venue "$venue" --port-file "$BATS_TEST_TMPDIR/port" \
-		--keys "$KEYS" --state "$STATE" "$@" 2>"$BATS_TEST_TMPDIR/fake.err" &
-	FAKE_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
-	URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
-}
-
-# fake_orders: the fake's orders as "id status filled" lines. Faults count placements that
-# passed authentication (a CLOCK refusal is not one).
-fake_orders() {
-	t python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for o in d["orders"]: print(o["id"], o["status"], o["filled"])' "$STATE"
-}
+teardown() { fakex_teardown; }
 
 BUY_B='{"id":"c-1","symbol":"BTC/USDT","side":"buy","kind":"limit","px":"42000.00","qty":"0.01000"}'
 BUY_O='{"id":"c1","symbol":"BTC/USD","side":"buy","kind":"limit","px":"42000.0","qty":"0.5"}'

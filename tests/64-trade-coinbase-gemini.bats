@@ -4,46 +4,14 @@
 # through tests/tools/tradecli: every call, the client-side refusals, and each scripted fault.
 
 load helper
+load fakex
 
 setup() {
-	export HOME="$BATS_TEST_TMPDIR/home"
-	export LYRA_DB="$BATS_TEST_TMPDIR/lyra.db"
-	mkdir -p "$HOME"
 	# Coinbase decodes its secret from base64 ("secret-key-for-lyra-tests")
-	KEYS="$BATS_TEST_TMPDIR/keys.json"
-	printf '{"key":"k-test-1","secret":"c2VjcmV0LWtleS1mb3ItbHlyYS10ZXN0cw==","passphrase":"Pass-1"}\n' >"$KEYS"
-	chmod 600 "$KEYS"
-	BAD="$BATS_TEST_TMPDIR/bad.json"
-	printf '{"key":"k-test-1","secret":"d3JvbmctdGVzdC1zZWNyZXQ=","passphrase":"Pass-1"}\n' >"$BAD"
-	chmod 600 "$BAD"
-	CLI="$LYRA_BUILD/tools/tradecli"
-	FAKE_PID=
+	fakex_setup c2VjcmV0LWtleS1mb3ItbHlyYS10ZXN0cw== d3JvbmctdGVzdC1zZWNyZXQ= Pass-1
 }
 
-teardown() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
-	fi
-}
-
-# start VENUE [fakeexchange options...]: start the fake, set URL and STATE.
-start() {
-	local venue=$1
-	shift
-	STATE="$BATS_TEST_TMPDIR/state.json"
-	python3 "$LYRA_ROOT/tests/fakeexchange.py" --venue "$venue" --port-file "$BATS_TEST_TMPDIR/port" \
-		--keys "$KEYS" --state "$STATE" "$@" 2>"$BATS_TEST_TMPDIR/fake.err" &
-	FAKE_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
-	URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
-}
-
-# fake_orders: the fake's orders as "id status filled" lines.
-fake_orders() {
-	t python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for o in d["orders"]: print(o["id"], o["status"], o["filled"])' "$STATE"
-}
+teardown() { fakex_teardown; }
 
 C1=1985ca2d-61ef-49f1-bfce-6c39d8462914
 C2=2b0c8f6e-3d4a-4e5f-9a6b-7c8d9e0f1a2b

@@ -4,45 +4,13 @@
 # tests/tools/tradecli: every call, the client-side refusals, and each scripted fault.
 
 load helper
+load fakex
 
 setup() {
-	export HOME="$BATS_TEST_TMPDIR/home"
-	export LYRA_DB="$BATS_TEST_TMPDIR/lyra.db"
-	mkdir -p "$HOME"
-	KEYS="$BATS_TEST_TMPDIR/keys.json"
-	printf '{"key":"k-test-1","secret":"s3cret-test"}\n' >"$KEYS"
-	chmod 600 "$KEYS"
-	BAD="$BATS_TEST_TMPDIR/bad.json"
-	printf '{"key":"k-test-1","secret":"wrong"}\n' >"$BAD"
-	chmod 600 "$BAD"
-	CLI="$LYRA_BUILD/tools/tradecli"
-	FAKE_PID=
+	fakex_setup s3cret-test wrong
 }
 
-teardown() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
-	fi
-}
-
-# start VENUE [fakeexchange options...]: start the fake, set URL and STATE.
-start() {
-	local venue=$1
-	shift
-	STATE="$BATS_TEST_TMPDIR/state.json"
-	python3 "$LYRA_ROOT/tests/fakeexchange.py" --venue "$venue" --port-file "$BATS_TEST_TMPDIR/port" \
-		--keys "$KEYS" --state "$STATE" "$@" 2>"$BATS_TEST_TMPDIR/fake.err" &
-	FAKE_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
-	URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
-}
-
-# fake_orders: the fake's orders as "id status filled" lines.
-fake_orders() {
-	t python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for o in d["orders"]: print(o["id"], o["status"], o["filled"])' "$STATE"
-}
+teardown() { fakex_teardown; }
 
 BUY_G='{"id":"c-1","symbol":"BTC/USDT","side":"buy","kind":"limit","px":"42000.00","qty":"0.0100"}'
 BUY_F='{"id":"1001","symbol":"BTC/USD","side":"buy","kind":"limit","px":"42000","qty":"0.5"}'
@@ -258,10 +226,7 @@ c-2 canceled 0.005'
 	run t "$CLI" bitfinex "$URL" "$KEYS" balances
 	assert_failure 3
 	assert_line '{"rc":-1,"error":"clock","code":"10114","message":"nonce: small","http":500}'
-	kill "$FAKE_PID"
-	wait "$FAKE_PID" 2>/dev/null || true
-	rm -f "$BATS_TEST_TMPDIR/port"
-	start bitfinex --fault http-429:1 --fault timeout-after-accept:2 --fault http-500-after-accept:3 \
+	restart bitfinex --fault http-429:1 --fault timeout-after-accept:2 --fault http-500-after-accept:3 \
 		--fault partial-then-cancel --hold-s 4
 	run t "$CLI" bitfinex "$URL" "$BAD" balances
 	assert_failure 3

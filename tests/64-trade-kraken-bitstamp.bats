@@ -4,46 +4,14 @@
 # tests/tools/tradecli: every call, the client-side refusals, and each scripted fault.
 
 load helper
+load fakex
 
 setup() {
-	export HOME="$BATS_TEST_TMPDIR/home"
-	export LYRA_DB="$BATS_TEST_TMPDIR/lyra.db"
-	mkdir -p "$HOME"
 	# Kraken's secret is base64 (decoded for its HMAC); Bitstamp's is used as it is
-	KEYS="$BATS_TEST_TMPDIR/keys.json"
-	printf '{"key":"k-test-1","secret":"czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz"}\n' >"$KEYS"
-	chmod 600 "$KEYS"
-	BAD="$BATS_TEST_TMPDIR/bad.json"
-	printf '{"key":"k-test-1","secret":"d3Jvbmctc2VjcmV0"}\n' >"$BAD"
-	chmod 600 "$BAD"
-	CLI="$LYRA_BUILD/tools/tradecli"
-	FAKE_PID=
+	fakex_setup czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz d3Jvbmctc2VjcmV0
 }
 
-teardown() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null || true
-		wait "$FAKE_PID" 2>/dev/null || true
-	fi
-}
-
-# start VENUE [fakeexchange options...]: start the fake, set URL and STATE.
-start() {
-	local venue=$1
-	shift
-	STATE="$BATS_TEST_TMPDIR/state.json"
-	python3 "$LYRA_ROOT/tests/fakeexchange.py" --venue "$venue" --port-file "$BATS_TEST_TMPDIR/port" \
-		--keys "$KEYS" --state "$STATE" "$@" 2>"$BATS_TEST_TMPDIR/fake.err" &
-	FAKE_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
-	URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
-}
-
-# fake_orders: the fake's orders as "id status filled" lines.
-fake_orders() {
-	t python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for o in d["orders"]: print(o["id"], o["status"], o["filled"])' "$STATE"
-}
+teardown() { fakex_teardown; }
 
 BUY_K='{"id":"c1","symbol":"BTC/USDT","side":"buy","kind":"limit","px":"42000.0","qty":"0.5"}'
 BUY_S='{"id":"c1","symbol":"BTC/USD","side":"buy","kind":"limit","px":"42000.00","qty":"0.5"}'
@@ -149,10 +117,7 @@ print(sorted((o["id"], o["type"], o["stop_px"], o["px"], o["tif"]) for o in d["o
 	run t "$CLI" kraken "$URL" "$KEYS" query BTC/USDT c2
 	assert_success
 	assert_line --partial '"id":"c2","venue_order_id":"O1002-FAKE-KRKN"'
-	kill "$FAKE_PID"
-	wait "$FAKE_PID" 2>/dev/null || true
-	rm -f "$BATS_TEST_TMPDIR/port"
-	start kraken --fault stale-nonce
+	restart kraken --fault stale-nonce
 	run t "$CLI" kraken "$URL" "$KEYS" place "$BUY_K"
 	assert_failure 3
 	assert_line '{"rc":-1,"error":"clock","code":"EAPI:Invalid nonce","message":"EAPI:Invalid nonce","http":200}'

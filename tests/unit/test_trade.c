@@ -14,9 +14,8 @@
 #include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
+#include "trade_test.h"
 #include "unit.h"
-
-#define FX "tests/fixtures/oms/trade/"
 
 static json_t *load(const char *name)
 {
@@ -31,37 +30,12 @@ static json_t *load(const char *name)
 static struct lyra_market market(const char *venue, const char *sym, const char *vs,
                                  const char *tick, const char *lot, const char *contract)
 {
-	struct lyra_market m;
-	memset(&m, 0, sizeof m);
-	snprintf(m.venue, sizeof m.venue, "%s", venue);
-	snprintf(m.symbol, sizeof m.symbol, "%s", sym);
-	snprintf(m.venue_symbol, sizeof m.venue_symbol, "%s", vs);
-	snprintf(m.instrument, sizeof m.instrument, "%s", contract ? "perpetual" : "spot");
-	lyra_dec_parse_cstr(tick, &m.tick);
-	lyra_dec_parse_cstr(lot, &m.lot);
-	m.contract = lyra_dec_zero();
-	if (contract)
+	struct lyra_market m = spot_market(venue, sym, vs, tick, lot);
+	if (contract) {
+		snprintf(m.instrument, sizeof m.instrument, "perpetual");
 		lyra_dec_parse_cstr(contract, &m.contract);
+	}
 	return m;
-}
-
-static char *dec(struct lyra_dec d)
-{
-	static char buf[4][LYRA_DEC_STRLEN];
-	static int i;
-	i = (i + 1) % 4;
-	lyra_dec_format(d, buf[i]);
-	return buf[i];
-}
-
-/* dry run: keep the last signed request record */
-static json_t *last;
-static int keep(void *ctx, json_t *rec)
-{
-	(void)ctx;
-	json_decref(last);
-	last = rec;
-	return 0;
 }
 
 static struct lyra_api_key key = {"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
@@ -70,17 +44,7 @@ static struct lyra_api_key key = {"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6
 
 static struct lyra_trade *handle(const char *venue)
 {
-	struct lyra_trade_opts o = {.venue = venue, .key = &key, .dry_run = 1, .dry_run_cb = keep};
-	return lyra_trade_new(&o);
-}
-
-static int place(struct lyra_trade *t, const struct lyra_market *m, const char *order,
-                 struct lyra_venue_order *out, struct lyra_trade_error *err)
-{
-	json_t *o = lyra_json_loads_exact(order, strlen(order), NULL, 0);
-	int rc = lyra_trade_place(t, m, o, out, err);
-	json_decref(o);
-	return rc;
+	return dry_handle(&key, venue, 0);
 }
 
 static void binance_requests(void)
@@ -90,8 +54,7 @@ static void binance_requests(void)
 	struct lyra_venue_order out;
 	struct lyra_trade_error err;
 	CHECK(t != NULL, "binance: a dry-run handle");
-	json_decref(last);
-	last = NULL;
+	forget();
 	int rc = place(t, &m, "{\"id\":\"twap-7f3a:0001\",\"symbol\":\"BTC/USDT\",\"side\":\"buy\","
 	               "\"kind\":\"limit\",\"px\":\"43250.00\",\"qty\":\"0.05000\"}", &out, &err);
 	CHECK_INT(rc, 0, "binance: dry-run place returns 0");
@@ -124,8 +87,7 @@ static void binance_requests(void)
 	      "binance: market");
 
 	/* refused before sending */
-	json_decref(last);
-	last = NULL;
+	forget();
 	rc = place(t, &m, "{\"id\":\"has space\",\"symbol\":\"BTC/USDT\",\"side\":\"buy\",\"kind\":"
 	           "\"limit\",\"px\":\"1.00\",\"qty\":\"1\"}", &out, &err);
 	CHECK(rc == 1 && err.kind == LYRA_TE_REJECTED && strstr(err.message, "has ' '"),
@@ -217,12 +179,10 @@ static void binance_answers(void)
 		{"{\"code\":-1121,\"msg\":\"Invalid symbol.\"}", LYRA_TE_REJECTED},
 	};
 	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
-		struct lyra_trade_error e = {0};
 		char what[96];
 		snprintf(what, sizeof what, "binance: error %zu maps to %s", i,
 		         lyra_trade_err_name(errs[i].kind));
-		CHECK(lyra_trade_binance.venue_error(errs[i].body, strlen(errs[i].body), 400, &e) == 1 &&
-		      e.kind == errs[i].kind, what);
+		CHECK_VENUE_ERROR(&lyra_trade_binance, errs[i].body, 400, errs[i].kind, NULL, what);
 	}
 	struct lyra_trade_error e = {0};
 	const char *dup = "{\"code\":-2010,\"msg\":\"Duplicate order sent.\"}";
@@ -366,11 +326,9 @@ static void okx_answers(void)
 	};
 	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
 		char what[96];
-		memset(&e, 0, sizeof e);
 		snprintf(what, sizeof what, "okx: %s maps to %s", errs[i].code,
 		         lyra_trade_err_name(errs[i].kind));
-		CHECK(lyra_trade_okx.venue_error(errs[i].body, strlen(errs[i].body), 200, &e) == 1 &&
-		      e.kind == errs[i].kind && !strcmp(e.code, errs[i].code), what);
+		CHECK_VENUE_ERROR(&lyra_trade_okx, errs[i].body, 200, errs[i].kind, errs[i].code, what);
 	}
 	lyra_trade_free(t);
 }

@@ -15,74 +15,17 @@
 #include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
+#include "trade_test.h"
 #include "unit.h"
-
-#define FX "tests/fixtures/oms/trade/"
-
-/* A fixture read exactly (numbers other than integers as strings), as lyra reads answers. */
-static json_t *load(const char *name)
-{
-	char path[256], *buf = NULL;
-	size_t len = 0;
-	snprintf(path, sizeof path, FX "%s", name);
-	FILE *f = fopen(path, "rb");
-	if (f) {
-		buf = malloc(1 << 16);
-		len = buf ? fread(buf, 1, 1 << 16, f) : 0;
-		fclose(f);
-	}
-	json_t *j = buf ? lyra_json_loads_exact(buf, len, NULL, 0) : NULL;
-	if (!j)
-		fprintf(stderr, "cannot read %s\n", path);
-	free(buf);
-	return j;
-}
 
 static struct lyra_market market(const char *venue, const char *sym, const char *vs,
                                  const char *base, const char *quote, const char *tick,
                                  const char *lot)
 {
-	struct lyra_market m;
-	memset(&m, 0, sizeof m);
-	snprintf(m.venue, sizeof m.venue, "%s", venue);
-	snprintf(m.symbol, sizeof m.symbol, "%s", sym);
-	snprintf(m.venue_symbol, sizeof m.venue_symbol, "%s", vs);
+	struct lyra_market m = spot_market(venue, sym, vs, tick, lot);
 	snprintf(m.base, sizeof m.base, "%s", base);
 	snprintf(m.quote, sizeof m.quote, "%s", quote);
-	snprintf(m.instrument, sizeof m.instrument, "spot");
-	lyra_dec_parse_cstr(tick, &m.tick);
-	lyra_dec_parse_cstr(lot, &m.lot);
-	m.contract = lyra_dec_zero();
 	return m;
-}
-
-static char *dec(struct lyra_dec d)
-{
-	static char buf[4][LYRA_DEC_STRLEN];
-	static int i;
-	i = (i + 1) % 4;
-	lyra_dec_format(d, buf[i]);
-	return buf[i];
-}
-
-static json_t *last;
-static int keep(void *ctx, json_t *rec)
-{
-	(void)ctx;
-	json_decref(last);
-	last = rec;
-	return 0;
-}
-
-static void forget(void)
-{
-	json_decref(last);
-	last = NULL;
-}
-
-static const char *last_str(const char *key)
-{
-	return last ? lyra_json_get_str(last, key) : NULL;
 }
 
 static const char *last_header(const char *name)
@@ -90,23 +33,11 @@ static const char *last_header(const char *name)
 	return last ? json_string_value(json_object_get(json_object_get(last, "headers"), name)) : NULL;
 }
 
-/* Coinbase decodes its secret from base64; Gemini uses it as is. */
 static struct lyra_api_key key = {"k-test-1", "c2VjcmV0LWtleS1mb3ItbHlyYS10ZXN0cw==", "Pass-1"};
 
 static struct lyra_trade *handle(const char *venue, int testnet)
 {
-	struct lyra_trade_opts o = {.venue = venue, .key = &key, .dry_run = 1, .dry_run_cb = keep,
-	                            .testnet = testnet};
-	return lyra_trade_new(&o);
-}
-
-static int place(struct lyra_trade *t, const struct lyra_market *m, const char *order,
-                 struct lyra_venue_order *out, struct lyra_trade_error *err)
-{
-	json_t *o = lyra_json_loads_exact(order, strlen(order), NULL, 0);
-	int rc = lyra_trade_place(t, m, o, out, err);
-	json_decref(o);
-	return rc;
+	return dry_handle(&key, venue, testnet);
 }
 
 #define U1 "1985ca2d-61ef-49f1-bfce-6c39d8462914"
@@ -169,14 +100,6 @@ static void coinbase_requests(void)
 		const char *order, *what;
 		enum lyra_trade_err kind;
 	} bad[] = {
-		{"{\"id\":\"c-1\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\",\"px\":\"1.00\",\"qty\":\"1\"}",
-		 "a short id", LYRA_TE_REJECTED},
-		{"{\"id\":\"1985CA2D-61EF-49F1-BFCE-6C39D8462914\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\",\"px\":\"1.00\",\"qty\":\"1\"}",
-		 "an upper-case UUID", LYRA_TE_REJECTED},
-		{"{\"id\":\"1985ca2d-61ef-19f1-bfce-6c39d8462914\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\",\"px\":\"1.00\",\"qty\":\"1\"}",
-		 "a version 1 UUID", LYRA_TE_REJECTED},
-		{"{\"id\":\"1985ca2d-61ef-49f1-cfce-6c39d8462914\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\",\"px\":\"1.00\",\"qty\":\"1\"}",
-		 "a UUID of another variant", LYRA_TE_REJECTED},
 		{"{\"id\":\"" U1 "\",\"symbol\":\"BTC/USD\",\"side\":\"sell\",\"kind\":\"stop\",\"stop_px\":\"1.00\",\"qty\":\"1\"}",
 		 "a stop-market", LYRA_TE_UNSUPPORTED},
 		{"{\"id\":\"" U1 "\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\",\"px\":\"1.00\",\"qty\":\"1\",\"tif\":\"GTD\"}",
@@ -196,6 +119,15 @@ static void coinbase_requests(void)
 		CHECK(rc == 1 && err.kind == bad[i].kind, what);
 	}
 	CHECK(last == NULL, "coinbase: nothing signed for the refusals");
+	/* a lyra id that is no UUID v4 (short, upper case, another version) goes as the UUID v4 made
+	 * from SHA-256("lyra:" + id); the answer comes back under the lyra id */
+	rc = place(t, &m, "{\"id\":\"c-1\",\"symbol\":\"BTC/USD\",\"side\":\"buy\",\"kind\":\"limit\","
+	           "\"px\":\"1.00\",\"qty\":\"1\"}", &out, &err);
+	CHECK(rc == 0 && last && strstr(last_str("body"),
+	                                "\"client_oid\":\"b978a74b-71c2-42b0-8ea8-b83166a71d3d\""),
+	      "coinbase: lyra id c-1 sent as its derived UUID v4");
+	CHECK_STR(out.id, "c-1", "coinbase: reported under the lyra id");
+	forget();
 	struct lyra_dec px;
 	lyra_dec_parse_cstr("43000.00", &px);
 	rc = lyra_trade_amend(t, &m, U1, &px, NULL, &out, &err);
@@ -229,7 +161,7 @@ static void coinbase_answers(void)
 	                              "0.00000001");
 	struct lyra_venue_order o;
 	struct lyra_venue_fill f;
-	json_t *fx = load("coinbase/order.json");
+	json_t *fx = fixture("coinbase/order.json");
 	int rc = lyra_trade_coinbase.parse_order(t, &m, fx, &o);
 	CHECK_INT(rc, 0, "coinbase: documented order parses");
 	CHECK(!strcmp(o.venue_order_id, "a9625b04-fc66-4999-a876-543c3684d702") && !strcmp(o.id, "") &&
@@ -239,7 +171,7 @@ static void coinbase_answers(void)
 	      lyra_dec_is_zero(o.avg_px), "coinbase: px and size as given");
 	CHECK_INT(o.ts, 1583959726622000LL, "coinbase: created_at in us");
 	json_decref(fx);
-	fx = load("coinbase/order-done.json");
+	fx = fixture("coinbase/order-done.json");
 	rc = lyra_trade_coinbase.parse_order(t, NULL, fx, &o);
 	CHECK(rc == 0 && !strcmp(o.status, "filled") && !strcmp(o.id, U1) && !strcmp(o.tif, "IOC") &&
 	      !strcmp(o.symbol, "BTC/USD") && !strcmp(dec(o.avg_px), "8088.78") &&
@@ -257,7 +189,7 @@ static void coinbase_answers(void)
 	json_object_set_new(fx, "status", json_string("weird"));
 	CHECK(lyra_trade_coinbase.parse_order(t, NULL, fx, &o) != 0, "coinbase: unknown status refused");
 	json_decref(fx);
-	fx = load("coinbase/fills.json");
+	fx = fixture("coinbase/fills.json");
 	rc = lyra_trade_coinbase.parse_fill(t, NULL, json_array_get(fx, 0), &f);
 	CHECK_INT(rc, 0, "coinbase: documented fill parses");
 	CHECK(!strcmp(f.trade_id, "78098253") && !strcmp(f.venue_order_id,
@@ -288,12 +220,10 @@ static void coinbase_answers(void)
 		{"{\"message\":\"Product not found\"}", 400, LYRA_TE_REJECTED},
 	};
 	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
-		struct lyra_trade_error e = {0};
 		char what[128];
 		snprintf(what, sizeof what, "coinbase: %s maps to %s", errs[i].body,
 		         lyra_trade_err_name(errs[i].kind));
-		CHECK(lyra_trade_coinbase.venue_error(errs[i].body, strlen(errs[i].body), errs[i].status,
-		                                      &e) == 1 && e.kind == errs[i].kind, what);
+		CHECK_VENUE_ERROR(&lyra_trade_coinbase, errs[i].body, errs[i].status, errs[i].kind, NULL, what);
 	}
 	struct lyra_trade_error e = {0};
 	const char *ok = "{\"id\":\"x\",\"message\":\"not an error\",\"status\":\"open\"}";
@@ -440,7 +370,7 @@ static void gemini_answers(void)
 	struct lyra_venue_order o;
 	struct lyra_venue_fill f;
 	lyra_trade_set_markets(t, &m, 1);
-	json_t *fx = load("gemini/order-status.json");
+	json_t *fx = fixture("gemini/order-status.json");
 	int rc = lyra_trade_gemini.parse_order(t, NULL, fx, &o);
 	CHECK_INT(rc, 0, "gemini: documented order status parses");
 	CHECK(!strcmp(o.id, "20170208_example") && !strcmp(o.venue_order_id, "372456298") &&
@@ -449,7 +379,7 @@ static void gemini_answers(void)
 	      !strcmp(dec(o.qty), "14.0296") && lyra_dec_is_zero(o.avg_px) &&
 	      o.ts == 1478203017455000LL, "gemini: order fields");
 	json_decref(fx);
-	fx = load("gemini/order-filled.json");
+	fx = fixture("gemini/order-filled.json");
 	rc = lyra_trade_gemini.parse_order(t, &m, json_array_get(fx, 0), &o);
 	CHECK(rc == 0 && !strcmp(o.status, "cancelled") && !strcmp(o.tif, "IOC") &&
 	      !strcmp(dec(o.filled_qty), "0.0027343246") && !strcmp(dec(o.avg_px), "3648.09"),
@@ -462,7 +392,7 @@ static void gemini_answers(void)
 	rc = lyra_trade_gemini.parse_order(t, &m, json_array_get(fx, 0), &o);
 	CHECK(rc == 0 && !strcmp(o.status, "partially_filled"), "gemini: live with fills");
 	json_decref(fx);
-	fx = load("gemini/mytrades.json");
+	fx = fixture("gemini/mytrades.json");
 	rc = lyra_trade_gemini.parse_fill(t, NULL, json_array_get(fx, 0), &f);
 	CHECK_INT(rc, 0, "gemini: a past trade parses");
 	CHECK(!strcmp(f.trade_id, "107317526") && !strcmp(f.venue_order_id, "107317524") &&
@@ -493,14 +423,12 @@ static void gemini_answers(void)
 		{"ConflictingOptions", 400, LYRA_TE_REJECTED},
 	};
 	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
-		struct lyra_trade_error e = {0};
 		char body[256], what[96];
 		snprintf(body, sizeof body, "{\"result\":\"error\",\"reason\":\"%s\",\"message\":\"m\"}",
 		         errs[i].reason);
 		snprintf(what, sizeof what, "gemini: %s maps to %s", errs[i].reason,
 		         lyra_trade_err_name(errs[i].kind));
-		CHECK(lyra_trade_gemini.venue_error(body, strlen(body), errs[i].status, &e) == 1 &&
-		      e.kind == errs[i].kind && !strcmp(e.code, errs[i].reason), what);
+		CHECK_VENUE_ERROR(&lyra_trade_gemini, body, errs[i].status, errs[i].kind, errs[i].reason, what);
 	}
 	struct lyra_trade_error e = {0};
 	CHECK_INT(lyra_trade_gemini.venue_error("[]", 2, 200, &e), 0, "gemini: a list is no error");

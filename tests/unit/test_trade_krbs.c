@@ -13,77 +13,24 @@
 #include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
+#include "trade_test.h"
 #include "unit.h"
-
-#define FX "tests/fixtures/oms/trade/"
-
-/* A fixture parsed as the adapters get answers: exactly (numbers with decimals as strings). */
-static json_t *load(const char *name)
-{
-	char path[256], why[160];
-	static char buf[65536];
-	snprintf(path, sizeof path, FX "%s", name);
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-	if (f)
-		fclose(f);
-	json_t *j = n ? lyra_json_loads_exact(buf, n, why, sizeof why) : NULL;
-	if (!j)
-		fprintf(stderr, "cannot read %s\n", path);
-	return j;
-}
 
 static struct lyra_market market(const char *venue, const char *sym, const char *vs,
                                  const char *base, const char *quote, const char *tick,
                                  const char *lot)
 {
-	struct lyra_market m;
-	memset(&m, 0, sizeof m);
-	snprintf(m.venue, sizeof m.venue, "%s", venue);
-	snprintf(m.symbol, sizeof m.symbol, "%s", sym);
-	snprintf(m.venue_symbol, sizeof m.venue_symbol, "%s", vs);
+	struct lyra_market m = spot_market(venue, sym, vs, tick, lot);
 	snprintf(m.base, sizeof m.base, "%s", base);
 	snprintf(m.quote, sizeof m.quote, "%s", quote);
-	snprintf(m.instrument, sizeof m.instrument, "spot");
-	lyra_dec_parse_cstr(tick, &m.tick);
-	lyra_dec_parse_cstr(lot, &m.lot);
-	m.contract = lyra_dec_zero();
 	return m;
-}
-
-static char *dec(struct lyra_dec d)
-{
-	static char buf[4][LYRA_DEC_STRLEN];
-	static int i;
-	i = (i + 1) % 4;
-	lyra_dec_format(d, buf[i]);
-	return buf[i];
-}
-
-static json_t *last;
-static int keep(void *ctx, json_t *rec)
-{
-	(void)ctx;
-	json_decref(last);
-	last = rec;
-	return 0;
 }
 
 static struct lyra_api_key key = {"k-test-1", "czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz", ""};
 
 static struct lyra_trade *handle(const char *venue)
 {
-	struct lyra_trade_opts o = {.venue = venue, .key = &key, .dry_run = 1, .dry_run_cb = keep};
-	return lyra_trade_new(&o);
-}
-
-static int place(struct lyra_trade *t, const struct lyra_market *m, const char *order,
-                 struct lyra_venue_order *out, struct lyra_trade_error *err)
-{
-	json_t *o = lyra_json_loads_exact(order, strlen(order), NULL, 0);
-	int rc = lyra_trade_place(t, m, o, out, err);
-	json_decref(o);
-	return rc;
+	return dry_handle(&key, venue, 0);
 }
 
 static const char *body_of_last(void)
@@ -187,7 +134,7 @@ static void kraken_answers(void)
 	                                "0.00000001");
 	struct lyra_venue_order o;
 	struct lyra_venue_fill f;
-	json_t *j = load("kraken/ccxt-orders.json");
+	json_t *j = fixture("kraken/ccxt-orders.json");
 	CHECK(j != NULL, "kraken: ccxt fixture loads");
 	if (!j)
 		return;
@@ -219,7 +166,7 @@ static void kraken_answers(void)
 	CHECK_STR(o.symbol, "LTCUSDT", "kraken: without markets, the venue's pair");
 	json_decref(j);
 
-	j = load("kraken/closed-orders.json");
+	j = fixture("kraken/closed-orders.json");
 	v = json_object_get(json_object_get(json_object_get(j, "result"), "closed"),
 	                    "O37652-RJWRT-IMO74O");
 	struct lyra_market gbp = market("kraken", "BTC/GBP", "XXBTZGBP", "BTC", "GBP", "0.1",
@@ -230,7 +177,7 @@ static void kraken_answers(void)
 	CHECK_STR(o.status, "cancelled", "kraken: canceled");
 	json_decref(j);
 
-	j = load("kraken/trades-history.json");
+	j = fixture("kraken/trades-history.json");
 	v = json_object_get(json_object_get(json_object_get(j, "result"), "trades"),
 	                    "THVRQM-33VKH-UCI7BS");
 	json_object_set_new(v, "txid", json_string("THVRQM-33VKH-UCI7BS"));
@@ -267,9 +214,7 @@ static void kraken_answers(void)
 		 LYRA_TE_REJECTED},
 	};
 	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
-		struct lyra_trade_error err = {0};
-		int r = lyra_trade_kraken.venue_error(e[i].body, strlen(e[i].body), 200, &err);
-		CHECK(r == 1 && err.kind == e[i].kind && !strcmp(err.code, e[i].code), e[i].code);
+		CHECK_VENUE_ERROR(&lyra_trade_kraken, e[i].body, 200, e[i].kind, e[i].code, e[i].code);
 	}
 	struct lyra_trade_error err = {0};
 	const char *fine = "{\"error\":[],\"result\":{\"count\":1}}";
@@ -350,7 +295,7 @@ static void bitstamp_answers(void)
 	                                "0.00000001");
 	struct lyra_venue_order o;
 	struct lyra_venue_fill f;
-	json_t *j = load("bitstamp/order-status.json");
+	json_t *j = fixture("bitstamp/order-status.json");
 	CHECK(j != NULL, "bitstamp: order_status fixture loads");
 	CHECK_INT(lyra_trade_bitstamp.parse_order(t, &eth, j, &o), 0, "bitstamp: ccxt order_status");
 	CHECK_STR(o.venue_order_id, "1429545880227846", "bitstamp: integer id");
@@ -362,7 +307,7 @@ static void bitstamp_answers(void)
 	CHECK_INT(o.ts, 1637845199322000LL, "bitstamp: the last trade's time");
 	json_decref(j);
 
-	j = load("bitstamp/user-transactions.json");
+	j = fixture("bitstamp/user-transactions.json");
 	CHECK_INT(lyra_trade_bitstamp.parse_fill(t, NULL, json_array_get(j, 0), &f), 0,
 	          "bitstamp: a trade parses without a market");
 	CHECK_STR(f.symbol, "ETH/USDT", "bitstamp: symbol from the eth_usdt key");
@@ -405,11 +350,9 @@ static void bitstamp_answers(void)
 		 "\"response_code\":\"500.016\"}", "500.016", LYRA_TE_UNCERTAIN},
 	};
 	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
-		memset(&err, 0, sizeof err);
-		int r = lyra_trade_bitstamp.venue_error(e[i].body, strlen(e[i].body), 400, &err);
 		char name[64];
 		snprintf(name, sizeof name, "bitstamp: error %zu (%s)", i, e[i].code);
-		CHECK(r == 1 && err.kind == e[i].kind && !strcmp(err.code, e[i].code), name);
+		CHECK_VENUE_ERROR(&lyra_trade_bitstamp, e[i].body, 400, e[i].kind, e[i].code, name);
 	}
 	memset(&err, 0, sizeof err);
 	const char *fine = "{\"id\":\"1\",\"market\":\"BTC/USD\",\"type\":\"0\"}";
