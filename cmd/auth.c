@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "error.h"
 #include "identity.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "record.h"
 #include "secret.h"
@@ -669,7 +670,20 @@ struct key_list {
 	struct lister l;
 	int64_t now, within;
 	int has_due, due_count;
+	struct lyra_metrics *m;   /* --metrics: every key listed that is not revoked */
 };
+
+/* lyra_auth_key_rotation_due_timestamp_seconds{venue,label}: when the key is due. */
+static void key_metric(struct lyra_metrics *m, const struct lyra_apikey *k)
+{
+	char venue[64], label[256], labels[400];
+	if (lyra_metrics_escape(k->venue, venue, sizeof venue) < 0 ||
+	    lyra_metrics_escape(k->label, label, sizeof label) < 0)
+		return;
+	snprintf(labels, sizeof labels, "venue=\"%s\",label=\"%s\"", venue, label);
+	lyra_metrics_set_int(m, "auth_key_rotation_due_timestamp_seconds", labels,
+	                     k->due / LYRA_US_PER_SEC);
+}
 
 static int key_cb(void *ctx, const struct lyra_apikey *k)
 {
@@ -677,6 +691,8 @@ static int key_cb(void *ctx, const struct lyra_apikey *k)
 	char added[40], rotated[40], due[40], age[32], hint[16];
 	const char *status;
 
+	if (kl->m && !k->revoked)
+		key_metric(kl->m, k);
 	if (kl->has_due && !k->revoked && k->due > kl->now + kl->within)
 		return 0;
 	if (kl->has_due && k->revoked)
@@ -746,10 +762,23 @@ static int cmd_key(struct args *a)
 		struct lyra_vault_status vs;
 		no_more(a, 1);
 		require("key.list");
+		if (cli.metrics) {
+			kl.m = lyra_metrics_new("auth");
+			if (!kl.m)
+				lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+			lyra_metrics_declare(kl.m, "auth_key_rotation_due_timestamp_seconds",
+			                     LYRA_METRIC_GAUGE, "when each API key is due for rotation");
+		}
 		list_open(&kl.l, a, key_heads, 8);
 		if (lyra_apikey_list(store, a->all, key_cb, &kl) != 0)
 			die_last();
 		list_close(&kl.l);
+		if (kl.m) {
+			rc = lyra_metrics_write(kl.m, cli.metrics);
+			lyra_metrics_free(kl.m);
+			if (rc != 0)
+				die_last();
+		}
 		lyra_vault_init(&v, store);
 		if (lyra_vault_status(&v, &vs) == 0 && vs.stale[0] + vs.stale[1] > 0)
 			lyra_note("%lld vault entries are still sealed under retired keys: run 'auth key "

@@ -465,11 +465,31 @@ static _Noreturn void out_die(void)
 	lyra_die_last();
 }
 
+/* The newest event time (ts) of a market-data record written or stored, for
+ * lyra_mdfeed_last_record_timestamp_seconds; INT64_MIN while none. Notices (gap, resync, stale)
+ * and market records say nothing about fresh prices and do not count. */
+static int64_t last_ts = INT64_MIN;
+
+static void note_ts(const char *type, int64_t ts)
+{
+	static const char *const notices[] = { "gap", "resync", "stale", "market" };
+	if (!type)
+		return;
+	for (size_t i = 0; i < sizeof notices / sizeof *notices; i++)
+		if (strcmp(type, notices[i]) == 0)
+			return;
+	if (ts > last_ts)
+		last_ts = ts;
+}
+
 static int emit(json_t *rec)
 {
+	int64_t ts;
 	if (lyra_out_json(rec) != 0)
 		return -1;
 	emitted++;
+	if (metrics && lyra_json_get_ts(rec, "ts", &ts) == 0)
+		note_ts(json_string_value(json_object_get(rec, "type")), ts);
 	return 0;
 }
 
@@ -1007,6 +1027,8 @@ static int cmd_record(struct args *a, char **ops, int nops)
 		                    json_string_value(json_object_get(rec, "venue")),
 		                    json_string_value(json_object_get(rec, "symbol")),
 		                    json_string_value(json_object_get(rec, "interval")));
+		if (rc >= 0)
+			note_ts(json_string_value(json_object_get(rec, "type")), ts);
 		json_decref(rec);
 		if (rc < 0) {
 			char msg[1024];
@@ -1078,7 +1100,7 @@ static int cmd_replay(struct args *a, char **ops, int nops)
 		venue_or_die(a->venue);
 	if (lyra_identity_require(store, &me, "market.read") != 0)
 		lyra_die_last();
-	n = snprintf(sql, sizeof sql, "SELECT ts, line FROM md_record WHERE ts >= ?1 AND ts < ?2");
+	n = snprintf(sql, sizeof sql, "SELECT ts, line, type FROM md_record WHERE ts >= ?1 AND ts < ?2");
 	if (a->venue)
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND venue = ?3");
 	if (a->symbol)
@@ -1114,6 +1136,7 @@ static int cmd_replay(struct args *a, char **ops, int nops)
 			out_die();
 		}
 		emitted++;
+		note_ts((const char *)sqlite3_column_text(s, 2), ts);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -1498,6 +1521,8 @@ int main(int argc, char **argv)
 		                     "gap records: missed sequence, failed checksum, crossed book");
 		lyra_metrics_declare(metrics, "mdfeed_resyncs_total", LYRA_METRIC_COUNTER,
 		                     "resync records: books rebuilt from a new snapshot");
+		lyra_metrics_declare(metrics, "mdfeed_last_record_timestamp_seconds", LYRA_METRIC_GAUGE,
+		                     "event time of the newest market-data record written or stored");
 		lyra_metrics_declare(metrics, "mdfeed_reconnects_total", LYRA_METRIC_COUNTER,
 		                     "WebSocket reconnections by watch");
 	}
@@ -1523,6 +1548,9 @@ int main(int argc, char **argv)
 		status = lyra_exit_merge(status, LYRA_EX_IOERR);
 	if (metrics) {
 		count_metric("mdfeed_records_total", NULL, emitted);
+		if (last_ts != INT64_MIN)
+			lyra_metrics_set_int(metrics, "mdfeed_last_record_timestamp_seconds", NULL,
+			                     last_ts / LYRA_US_PER_SEC);
 		if (lyra_metrics_write(metrics, cli.metrics) != 0) {
 			lyra_warn("%s", lyra_error_msg());
 			status = lyra_exit_merge(status, LYRA_EX_CANTCREAT);

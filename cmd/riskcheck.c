@@ -133,13 +133,30 @@ static int live_input(int nops, char **ops)
 	return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
 }
 
+static const char *const breakers[] = { "daily_loss", "drawdown_pct", "reject_storm" };
+
+/* lyra_riskcheck_state{state=...}: 1 for the stored trading state, 0 for the other two. */
+static void state_metric(struct lyra_metrics *m)
+{
+	enum lyra_risk_state s;
+	char labels[32];
+	if (lyra_risk_state_get(store, &s, NULL, 0, NULL) != 0)
+		lyra_die_last();
+	lyra_metrics_declare(m, "riskcheck_state", LYRA_METRIC_GAUGE,
+	                     "1 for the trading state in force (label state), 0 for the others");
+	for (int i = LYRA_RISK_ACTIVE; i <= LYRA_RISK_HALTED; i++) {
+		snprintf(labels, sizeof labels, "state=\"%s\"", lyra_risk_state_name(i));
+		lyra_metrics_set_int(m, "riskcheck_state", labels, s == (enum lyra_risk_state)i);
+	}
+}
+
 static int cmd_check(const struct args *a, char **ops, int nops)
 {
 	struct lyra_risk *r = lyra_risk_new();
 	struct lyra_ndjson_in *in;
 	struct lyra_line line;
 	struct lyra_metrics *m = NULL;
-	int64_t passed = 0, rejected = 0, last_poll, version;
+	int64_t passed = 0, rejected = 0, trips[3] = { 0 }, last_poll, version;
 	int status, stop = 0;
 	char why[256];
 
@@ -208,6 +225,9 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 		const char *reason;
 		if (lyra_risk_tripped(r, &ns, &reason)) {
 			lyra_warn("breaker tripped: %s -> %s", reason, lyra_risk_state_name(ns));
+			for (size_t i = 0; i < 3; i++)
+				if (strncmp(reason, breakers[i], strlen(breakers[i])) == 0)
+					trips[i]++;
 			if (lyra_risk_state_set(store, me.name, ns, reason, 1) != 0)
 				lyra_die_last();
 		}
@@ -227,6 +247,27 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 		lyra_metrics_set_int(m, "riskcheck_orders_total", "outcome=\"reject\"", rejected);
 		lyra_metrics_set_int(m, "riskcheck_bad_records_total", NULL,
 		                     (int64_t)lyra_ndjson_rejected(in));
+		lyra_metrics_declare(m, "riskcheck_breaker_trips_total", LYRA_METRIC_COUNTER,
+		                     "circuit breakers tripped, by breaker");
+		for (size_t i = 0; i < 3; i++) {
+			char labels[48];
+			snprintf(labels, sizeof labels, "breaker=\"%s\"", breakers[i]);
+			lyra_metrics_set_int(m, "riskcheck_breaker_trips_total", labels, trips[i]);
+		}
+		struct lyra_dec loss, limit;
+		char buf[LYRA_DEC_STRLEN];
+		int on = lyra_risk_daily_loss(r, &loss, &limit);
+		lyra_metrics_declare(m, "riskcheck_daily_loss", LYRA_METRIC_GAUGE,
+		                     "realised loss of the UTC day of the last fill (quote units)");
+		lyra_dec_format_trim(loss, buf);
+		lyra_metrics_set(m, "riskcheck_daily_loss", NULL, buf);
+		if (on) {
+			lyra_metrics_declare(m, "riskcheck_daily_loss_limit", LYRA_METRIC_GAUGE,
+			                     "the global daily_loss limit that trips REDUCING");
+			lyra_dec_format_trim(limit, buf);
+			lyra_metrics_set(m, "riskcheck_daily_loss_limit", NULL, buf);
+		}
+		state_metric(m);
 		if (lyra_metrics_write(m, cli.metrics) != 0) {
 			lyra_warn("%s", lyra_error_msg());
 			status = lyra_exit_merge(status, lyra_error_code());
@@ -492,6 +533,19 @@ static int cmd_status(void)
 		lyra_time_format(since, when, sizeof when);
 	printf("state: %s\nreason: %s\nsince: %s\n", lyra_risk_state_name(s), *reason ? reason : "-",
 	       when);
+	if (cli.metrics) {
+		struct lyra_metrics *m = lyra_metrics_new("riskcheck");
+		int rc;
+		if (!m)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		state_metric(m);
+		rc = lyra_metrics_write(m, cli.metrics);
+		lyra_metrics_free(m);
+		if (rc != 0) {
+			lyra_warn("%s", lyra_error_msg());
+			return lyra_error_code();
+		}
+	}
 	return LYRA_EX_OK;
 }
 

@@ -504,6 +504,18 @@ static int unrealised(const struct lyra_risk *r, struct lyra_dec *out)
 	return 0;
 }
 
+int lyra_risk_daily_loss(const struct lyra_risk *r, struct lyra_dec *loss, struct lyra_dec *limit)
+{
+	struct eff e;
+	int on = limit_for(r, L_DAILY_LOSS, NULL, NULL, NULL, &e);
+	*limit = on ? e.val : lyra_dec_zero();
+	if (lyra_dec_sign(r->daily) < 0)
+		lyra_dec_neg(r->daily, loss);
+	else
+		*loss = lyra_dec_zero();
+	return on;
+}
+
 static int breakers_after_fill(struct lyra_risk *r)
 {
 	struct eff e;

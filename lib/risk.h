@@ -69,6 +69,11 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags);
  * call), and the engine is already in that state; 0 when nothing tripped. */
 int lyra_risk_tripped(struct lyra_risk *r, enum lyra_risk_state *state, const char **reason);
 
+/* The realised loss of the UTC day (event time) of the last fill, zero when that day made
+ * money or no fill was seen, into loss; the global daily_loss limit into limit. 1 when a
+ * limit is in force, 0 when not (limit is then zero). For --metrics. */
+int lyra_risk_daily_loss(const struct lyra_risk *r, struct lyra_dec *loss, struct lyra_dec *limit);
+
 /* ---- the store: table risk_limit and meta keys risk.state, risk.reason, risk.since ---- */
 
 /* Replace the engine's limits with the store's and adopt the store's state. 0 or -1. */

@@ -480,9 +480,13 @@ print(hashlib.pbkdf2_hmac('sha256', sys.stdin.readline().rstrip('\n').encode(), 
 	[ "$status" -eq 1 ]
 	# 85 days later (backdated): due soon; 91: overdue
 	sql "UPDATE api_keys SET rotated = rotated - 85 * 86400 * 1000000 WHERE venue = 'binance'"
-	run t auth key list --due 14d --format csv
+	run t auth key list --due 14d --format csv --metrics "$BATS_TEST_TMPDIR/k.prom"
 	[ "$status" -eq 1 ]
 	assert_line --index 1 --regexp ',due-soon'
+	# every live key, not only those --due lists: due = rotated + 90 days
+	run grep '^lyra_auth_key_rotation_due' "$BATS_TEST_TMPDIR/k.prom"
+	assert_output "lyra_auth_key_rotation_due_timestamp_seconds{prog=\"auth\",venue=\"binance\",label=\"main\"} $(sql "SELECT rotated / 1000000 + 7776000 FROM api_keys WHERE venue = 'binance'")
+lyra_auth_key_rotation_due_timestamp_seconds{prog=\"auth\",venue=\"okx\",label=\"hedge\"} $(sql "SELECT rotated / 1000000 + 7776000 FROM api_keys WHERE venue = 'okx'")"
 	sql "UPDATE api_keys SET rotated = rotated - 6 * 86400 * 1000000 WHERE venue = 'binance'"
 	run t auth key list --format csv
 	assert_line --index 1 --regexp ',91,.*,overdue'

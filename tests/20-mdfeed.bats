@@ -618,3 +618,20 @@ mdfeed	$BATS_TEST_TMPDIR/in	4	missing field 'id'"
 	grep -qx 'lyra_mdfeed_records_total{prog="mdfeed"} 2' "$BATS_TEST_TMPDIR/m.prom"
 	grep -q '^lyra_mdfeed_http_requests_total{prog="mdfeed",venue="binance"} [0-9]' "$BATS_TEST_TMPDIR/m.prom"
 }
+
+@test "--metrics: record gives the event time of the newest market data, not of notices" {
+	{
+		echo '{"type":"trade","ts":7000000,"venue":"v","symbol":"A/B","id":"1","side":"buy","px":"1","qty":"1"}'
+		echo '{"type":"trade","ts":5000000,"venue":"v","symbol":"A/B","id":"2","side":"buy","px":"1","qty":"1"}'
+		echo '{"type":"stale","ts":9000000,"venue":"v","symbol":"A/B","last_ts":7000000}'
+	} > "$BATS_TEST_TMPDIR/in.ndjson"
+	run t mdfeed record -q --metrics "$BATS_TEST_TMPDIR/m.prom" "$BATS_TEST_TMPDIR/in.ndjson"
+	assert_success
+	grep -qx 'lyra_mdfeed_last_record_timestamp_seconds{prog="mdfeed"} 7' "$BATS_TEST_TMPDIR/m.prom"
+	grep -qx 'lyra_mdfeed_records_stored_total{prog="mdfeed"} 3' "$BATS_TEST_TMPDIR/m.prom"
+	run t mdfeed replay --from 6000000 --metrics "$BATS_TEST_TMPDIR/r.prom"
+	assert_success
+	grep -qx 'lyra_mdfeed_last_record_timestamp_seconds{prog="mdfeed"} 7' "$BATS_TEST_TMPDIR/r.prom"
+	run t mdfeed replay --to 6000000 --metrics "$BATS_TEST_TMPDIR/r.prom"
+	grep -qx 'lyra_mdfeed_last_record_timestamp_seconds{prog="mdfeed"} 5' "$BATS_TEST_TMPDIR/r.prom"
+}

@@ -176,4 +176,6 @@ y'
 	run grep -E '^lyra_mdfeed_(checksums|gaps|ws_messages)_total' "$BATS_TEST_TMPDIR/m.prom"
 	assert_output 'lyra_mdfeed_ws_messages_total{prog="mdfeed",venue="okx"} 392
 lyra_mdfeed_checksums_total{prog="mdfeed",venue="okx"} 290'
+	# the newest ts among the capture's bbo, book, book_delta and trade records: 1652459236119000 us
+	grep -qx 'lyra_mdfeed_last_record_timestamp_seconds{prog="mdfeed"} 1652459236' "$BATS_TEST_TMPDIR/m.prom"
 }

@@ -159,9 +159,13 @@ order() {
 	[ "$status" -eq 64 ]
 	run t riskcheck halt --reason "fat finger drill"
 	[ "$status" -eq 0 ]
-	run t riskcheck status
+	run t riskcheck status --metrics "$BATS_TEST_TMPDIR/s.prom"
 	assert_line "state: HALTED"
 	assert_line "reason: fat finger drill"
+	run grep '^lyra_riskcheck_state' "$BATS_TEST_TMPDIR/s.prom"
+	assert_output 'lyra_riskcheck_state{prog="riskcheck",state="ACTIVE"} 0
+lyra_riskcheck_state{prog="riskcheck",state="REDUCING"} 0
+lyra_riskcheck_state{prog="riskcheck",state="HALTED"} 1'
 	run --separate-stderr pipeline "printf '%s\n' '$(order a 1 sell 100 0.05)' | riskcheck check"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"reasons":[{"rule":"halted","scope":"global","limit":"HALTED","value":"fat finger drill"}]}' ]]
@@ -245,12 +249,21 @@ order() {
 		echo '{"type":"fill","ts":2,"id":"y","venue":"paper","symbol":"BTC/USDT","side":"sell","px":"89.99","qty":"10","fee":"0","fee_ccy":"USDT","liquidity":"maker","trade_id":"2"}'
 		order a 3 buy 90 1
 	} > "$BATS_TEST_TMPDIR/o.ndjson"
-	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/o.ndjson"
+	run --separate-stderr t riskcheck check --metrics "$BATS_TEST_TMPDIR/m.prom" "$BATS_TEST_TMPDIR/o.ndjson"
 	[ "$status" -eq 0 ]
 	[[ "${lines[2]}" == *'"rule":"reducing"'* ]]
 	run t riskcheck status
 	assert_line "state: REDUCING"
 	assert_line "reason: daily_loss: realised loss 100.1 exceeds 100"
+	run grep -E '^lyra_riskcheck_(breaker|daily|state)' "$BATS_TEST_TMPDIR/m.prom"
+	assert_output 'lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="daily_loss"} 1
+lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="drawdown_pct"} 0
+lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="reject_storm"} 0
+lyra_riskcheck_daily_loss{prog="riskcheck"} 100.1
+lyra_riskcheck_daily_loss_limit{prog="riskcheck"} 100
+lyra_riskcheck_state{prog="riskcheck",state="ACTIVE"} 0
+lyra_riskcheck_state{prog="riskcheck",state="REDUCING"} 1
+lyra_riskcheck_state{prog="riskcheck",state="HALTED"} 0'
 }
 
 @test "size: kelly, fixed-fractional and vol-target against hand-computed values" {

@@ -3,7 +3,8 @@
 # are present. Uses sudo when not root. Called by `make deps` (and so by check, demo, bench).
 set -eu
 pkgs="build-essential pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev libssl-dev
-libarchive-dev bats bats-assert bats-support jq python3 mandoc sqlite3 zsh zstd ca-certificates"
+libarchive-dev bats bats-assert bats-support jq python3 python3-yaml mandoc sqlite3 zsh zstd
+ca-certificates"
 [ "${1:-}" = bench ] && pkgs="$pkgs hyperfine"
 missing=
 for p in $pkgs; do
