@@ -366,9 +366,11 @@ static void test_chains(void)
 	      "read a manifest alone");
 	lyra_backup_manifest_release(&rd);
 
-	/* damage: one flipped byte in the full's archive */
+	/* damage: one flipped byte in the full's archive, early, where the compressed stream holds
+	 * the tar header of its first member (checksummed): a byte in the middle may fall in a page
+	 * a later incremental replaces, which leaves the rebuilt store right */
 	snprintf(path, sizeof path, "%s/%s", bdir, w1.file);
-	flip_byte(path, file_size(path) / 2);
+	flip_byte(path, 100);
 	CHECK(!rebuilds(m4.id, NULL, sha4), "a flipped byte in a chain member fails the rebuild");
 	char out[160];
 	snprintf(out, sizeof out, "%s/rebuilt.db", dir);
@@ -378,7 +380,7 @@ static void test_chains(void)
 	      strstr(lyra_error_msg(), w1.file), "naming the backup, the member and its archive");
 	printf("# %s\n", lyra_error_msg());
 	CHECK(access(out, F_OK) != 0, "and leaves no partial copy");
-	flip_byte(path, file_size(path) / 2);
+	flip_byte(path, 100);
 	CHECK(rebuilds(m4.id, NULL, sha4), "restored byte, rebuilds again");
 
 	/* a missing chain member */
