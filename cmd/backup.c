@@ -191,12 +191,6 @@ static void fmt_seconds(int64_t us, char *buf, size_t n)
 	snprintf(buf, n, "%lld.%06lld", (long long)(us / LYRA_US_PER_SEC), (long long)(us % LYRA_US_PER_SEC));
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * LYRA_US_PER_SEC + ts.tv_nsec / 1000;
-}
 
 /* mkdir -p with mode 0700 for new folders. 0, or -1 with error.h. */
 static int make_dirs(const char *path)
@@ -395,7 +389,7 @@ static struct progress_state progress_st;
 static void show_progress(void *ctx, const char *phase, int64_t done, int64_t total)
 {
 	struct progress_state *p = ctx;
-	int64_t now = mono_us();
+	int64_t now = lyra_mono_us();
 	if (!p->on)
 		return;
 	if (p->phase == phase && done < total && now - p->last < 200000)
@@ -552,7 +546,7 @@ static int fail_status(void)
  * error's class) after saying what happened. */
 static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unverified)
 {
-	int64_t t0 = mono_us();
+	int64_t t0 = lyra_mono_us();
 	struct lyra_backup_entry *cat = NULL, e;
 	const struct lyra_backup_entry *base = NULL;
 	struct lyra_backup_manifest base_m, m;
@@ -632,7 +626,7 @@ static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unv
 	}
 	end_progress();
 	lyra_debug("snapshot: %u pages of %u bytes, audit seq %lld, %lld ms", snap.pages, snap.page_size,
-	           (long long)snap.audit_seq, (long long)(mono_us() - t0) / 1000);
+	           (long long)snap.audit_seq, (long long)(lyra_mono_us() - t0) / 1000);
 	if (base && snap.page_size != base_map.page_size) {
 		lyra_note("the store's page size changed: making a full backup");
 		base = NULL;
@@ -658,11 +652,11 @@ static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unv
 	drop_tmp(0);
 	end_progress();
 	lyra_debug("archive written: %lld bytes, %lld ms so far", (long long)w.size,
-	           (long long)(mono_us() - t0) / 1000);
+	           (long long)(lyra_mono_us() - t0) / 1000);
 
 	good = verify_one(a->dest, m.id, w.sha256, kr, NULL, why, sizeof why);
 	lyra_debug("verified: %s, %lld ms so far", good == 0 ? "good" : "damaged",
-	           (long long)(mono_us() - t0) / 1000);
+	           (long long)(lyra_mono_us() - t0) / 1000);
 	if (good < 0) {
 		status = fail_status();
 		snprintf(why, sizeof why, "could not be verified: %s", lyra_error_msg());
@@ -671,7 +665,7 @@ static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unv
 	lyra_backup_entry_from(&e, &m, a->dest, &w);
 	e.status = good == 0 ? LYRA_BACKUP_GOOD : LYRA_BACKUP_DAMAGED;
 	e.verified = good == 0 ? lyra_time_now_us() : 0;
-	e.duration_us = mono_us() - t0;
+	e.duration_us = lyra_mono_us() - t0;
 	snprintf(e.note, sizeof e.note, "%.255s", good == 0 ? "" : why);
 	json_t *details = json_pack("{sssssIsIsssbsIsIsb}", "kind", lyra_backup_kind_name(kind),
 	                            "file", w.file, "size", (json_int_t)w.size,
@@ -708,10 +702,10 @@ static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unv
 			*unverified = 1;
 		}
 	}
-	write_metrics(NULL, status == 0, mono_us() - t0, w.size, m.nchain);
+	write_metrics(NULL, status == 0, lyra_mono_us() - t0, w.size, m.nchain);
 	goto done;
 out:
-	write_metrics(NULL, 0, mono_us() - t0, -1, 0);
+	write_metrics(NULL, 0, lyra_mono_us() - t0, -1, 0);
 done:
 	drop_tmp(0);
 	drop_tmp(1);
@@ -914,7 +908,7 @@ static int cmd_verify(struct args *a)
 	struct target *tg = NULL;
 	char (*ids)[LYRA_BACKUP_ID_MAX] = NULL;
 	size_t ncat, nall, nids, nt = 0;
-	int64_t t0 = mono_us();
+	int64_t t0 = lyra_mono_us();
 	int lockfd, status = 0, damaged = 0;
 	json_t *bad = json_array();
 
@@ -1009,7 +1003,7 @@ static int cmd_verify(struct args *a)
 	if (cli.metrics) {
 		struct lyra_metrics *mt = lyra_metrics_new("backup");
 		char secs[48];
-		fmt_seconds(mono_us() - t0, secs, sizeof secs);
+		fmt_seconds(lyra_mono_us() - t0, secs, sizeof secs);
 		lyra_metrics_declare(mt, "backup_verify_ok", LYRA_METRIC_GAUGE, "1 if every backup checked was good");
 		lyra_metrics_declare(mt, "backup_verify_checked", LYRA_METRIC_GAUGE, "backups checked");
 		lyra_metrics_declare(mt, "backup_verify_timestamp_seconds", LYRA_METRIC_GAUGE, "when verify last ran");
@@ -1477,7 +1471,7 @@ static int cmd_watch(struct args *a)
 	lyra_note("watching '%s' every %lld s, backups into '%s'", store->path,
 	          (long long)(a->interval / LYRA_US_PER_SEC), a->dest);
 	while (!stop_requested) {
-		int64_t started = mono_us();
+		int64_t started = lyra_mono_us();
 		int64_t dv = data_version(), now = lyra_time_now_us(), full = newest_full(a->dest);
 		enum lyra_backup_kind kind = LYRA_BACKUP_INCREMENTAL;
 		if (!full || now - full >= a->full_every)
@@ -1489,7 +1483,7 @@ static int cmd_watch(struct args *a)
 			lyra_debug("no change since the last backup");
 		}
 		first = 0;
-		while (!stop_requested && mono_us() - started < a->interval)
+		while (!stop_requested && lyra_mono_us() - started < a->interval)
 			usleep(100000);
 	}
 	lyra_note("stopped");

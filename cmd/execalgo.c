@@ -731,14 +731,6 @@ static void act(struct run *r, int64_t now, int own, int always)
 		lyra_die_last();
 }
 
-static int live_input(int nops, char **ops)
-{
-	struct stat sb;
-	if (nops > 1 || (nops == 1 && strcmp(ops[0], "-") != 0))
-		return 0;
-	return fstat(0, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
-	                              S_ISCHR(sb.st_mode));
-}
 
 /* Wait for input; with --live, run the timers while waiting. */
 static void wait_input(struct run *r, struct lyra_ndjson_in *in, int live)
@@ -769,7 +761,7 @@ static int cmd_filter(const struct args *a, struct run *r, char **ops, int nops)
 	struct lyra_ndjson_in *in = lyra_ndjson_open("execalgo", ops, nops, cli.strict);
 	struct lyra_line line;
 	char why[256], vneedle[96], sneedle[128];
-	int stop = 0, live_in = live_input(nops, ops);
+	int stop = 0, live_in = lyra_ndjson_live(ops, nops);
 	int fb_stdin = fb.fifo < 0 && !r->store_mode;
 	if (!in)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");

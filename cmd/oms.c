@@ -138,12 +138,6 @@ static void require(const char *perm)
 /* How often a live run asks the venue about its open orders while its input is idle. */
 #define OMS_VENUE_POLL_US (2 * LYRA_US_PER_SEC)
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * LYRA_US_PER_SEC + ts.tv_nsec / 1000;
-}
 
 static int is_market_data(const char *t, size_t n)
 {
@@ -152,15 +146,6 @@ static int is_market_data(const char *t, size_t n)
 	       lyra_type_is(t, n, "market");
 }
 
-static int live_input(int nops, char **ops)
-{
-	struct stat sb;
-	if (nops > 1 || (nops == 1 && strcmp(ops[0], "-") != 0))
-		return 0;
-	if (fstat(0, &sb) != 0)
-		return 0;
-	return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
-}
 
 /* ---- the output held back until the store has committed what it acknowledges ---- */
 
@@ -245,7 +230,9 @@ static void tx_begin(struct run *r)
 /* Commit everything done so far, then let the records it covers out. */
 static void settle(struct run *r)
 {
-	if (r->paper && (r->mark_ts != r->saved_ts || r->mark_n != r->saved_n)) {
+	/* while a restarted run is still passing the records the crashed run had matched, the
+	 * stored mark stays where it was: saving the replay's position would move it back */
+	if (r->paper && !r->resume && (r->mark_ts != r->saved_ts || r->mark_n != r->saved_n)) {
 		char mark[48];
 		snprintf(mark, sizeof mark, "%lld %lld", (long long)r->mark_ts, (long long)r->mark_n);
 		tx_begin(r);
@@ -333,7 +320,7 @@ static void refuse(struct run *r, const char *type, const json_t *rec, int64_t t
 /* The trading state every process sees; read at start and whenever another process commits. */
 static void poll_store(struct run *r, int force)
 {
-	int64_t now = mono_us();
+	int64_t now = lyra_mono_us();
 	if (!force && now - r->last_poll < r->a->poll)
 		return;
 	r->last_poll = now;
@@ -839,8 +826,11 @@ static void route_order(json_t *o, struct lyra_books *bs, const struct lyra_fees
 		int64_t ts = 0;
 		lyra_json_get_ts(o, "ts", &ts);
 		json_t *rej = json_deep_copy(o);
+		char lim[LYRA_DEC_STRLEN] = "";
+		if (has_px)
+			lyra_dec_format(px, lim);
 		json_t *why = json_pack("{s:s, s:s, s:s, s:s}", "rule", "route", "scope", "symbol",
-		                        "limit", has_px ? json_string_value(json_object_get(o, "px")) ? json_string_value(json_object_get(o, "px")) : "" : "",
+		                        "limit", lim,
 		                        "value", n == 0 ? "no venue has liquidity for this order within its limit"
 		                                        : "order id too long to split");
 		if (!rej || !why)
@@ -896,7 +886,7 @@ static int cmd_route(const struct args *a, char **ops, int nops)
 	in = lyra_ndjson_open("oms", ops, nops, cli.strict);
 	if (!in)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
-	lyra_out_init(a->unbuffered || live_input(nops, ops));
+	lyra_out_init(a->unbuffered || lyra_ndjson_live(ops, nops));
 	while (!stop && lyra_ndjson_next(in, &line) == 1) {
 		const char *t, *pwhy;
 		size_t tlen;
@@ -1000,18 +990,18 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 	in = lyra_ndjson_open("oms", ops, nops, cli.strict);
 	if (!in)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
-	live = a->unbuffered || live_input(nops, ops);
+	live = a->unbuffered || lyra_ndjson_live(ops, nops);
 	lyra_out_init(live);
-	int64_t last_venue_poll = mono_us();
+	int64_t last_venue_poll = lyra_mono_us();
 	for (;;) {
 		/* idle on a live stream: commit, then look at the store (halts, outside cancels) and,
 		 * live, at the venue (fills of open orders) while waiting */
 		if (!stop && live && lyra_ndjson_would_block(in)) {
 			settle(&r);
 			poll_store(&r, 0);
-			if (!r.paper && mono_us() - last_venue_poll >= OMS_VENUE_POLL_US) {
+			if (!r.paper && lyra_mono_us() - last_venue_poll >= OMS_VENUE_POLL_US) {
 				live_poll(&r);
-				last_venue_poll = mono_us();
+				last_venue_poll = lyra_mono_us();
 			}
 			if (lyra_ndjson_wait(in, (int)(a->poll / 1000)) == 0)
 				continue;
@@ -1038,8 +1028,9 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 			const char *v = lyra_json_get_str(rec, "venue");
 			if (md) {
 				out_add(&r.out, line.buf, line.len);
-				if (!already_matched(&r, rec) &&
-				    lyra_paper_on_market(r.engine, (const char *)json_string_value(
+				/* what a crashed run already matched still rebuilds the books */
+				lyra_paper_catch_up(r.engine, already_matched(&r, rec));
+				if (lyra_paper_on_market(r.engine, (const char *)json_string_value(
 				                         json_object_get(rec, "type")), rec) != 0)
 					stop = lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0;
 			} else if (!v || (!r.paper && strcmp(v, a->venue) != 0)) {
@@ -1058,7 +1049,7 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 			}
 			json_decref(rec);
 		}
-		if (r.pending >= a->batch || (live && lyra_ndjson_would_block(in))) {
+		if (r.pending >= a->batch) {   /* a live stream settles when it waits, above */
 			settle(&r);
 			poll_store(&r, 0);
 		}
@@ -1251,6 +1242,7 @@ static int cmd_show(const struct args *a, const char *id)
 struct canceller {
 	const struct args *a;
 	struct run run;
+	char trade_venue[24];       /* the venue run.trade talks to, "" before the first */
 	long n, failed;
 };
 
@@ -1272,13 +1264,12 @@ static int cancel_one(void *ctx, const struct lyra_order_row *row)
 		c->n++;
 		return 0;
 	}
-	if (!c->run.trade || strcmp(c->run.a->venue ? c->run.a->venue : "", row->venue) != 0) {
+	if (!c->run.trade || strcmp(c->trade_venue, row->venue) != 0) {
 		lyra_trade_free(c->run.trade);
 		lyra_api_key_wipe(&c->run.key);
 		c->run.trade = NULL;
-		struct args *va = (struct args *)c->run.a;
-		va->venue = row->venue;
-		open_trade(&c->run, c->a, row->venue);
+		snprintf(c->trade_venue, sizeof c->trade_venue, "%s", row->venue);
+		open_trade(&c->run, c->a, c->trade_venue);
 	}
 	struct lyra_market m;
 	struct lyra_venue_order vo;
@@ -1301,8 +1292,7 @@ static int cancel_one(void *ctx, const struct lyra_order_row *row)
 
 static int cmd_cancel(const struct args *a, const char *id)
 {
-	struct args va = *a;
-	struct canceller c = { a, { .a = &va }, 0, 0 };
+	struct canceller c = { a, { .a = a }, "", 0, 0 };
 	require("order.cancel");
 	lyra_out_init(1);
 	if (id) {
@@ -1625,8 +1615,6 @@ static void recon_balances(struct recon *rc, struct lyra_trade *tr, const char *
 	if (first || !balance_diffs || rc->a->apply) {
 		int64_t m = fills_mark();
 		tx_begin(rc->r);
-		if (lyra_store_exec(store, "SAVEPOINT bal") != 0)
-			lyra_die_last();
 		sqlite3_stmt *d = lyra_store_prepare(store, "DELETE FROM venue_balance WHERE venue = ?1");
 		sqlite3_stmt *ins = lyra_store_prepare(store,
 			"INSERT INTO venue_balance (venue, asset, free, total, ts, fills_mark) "
@@ -1649,8 +1637,6 @@ static void recon_balances(struct recon *rc, struct lyra_trade *tr, const char *
 				lyra_die(LYRA_EX_IOERR, "cannot store balances");
 		}
 		sqlite3_finalize(ins);
-		if (lyra_store_exec(store, "RELEASE bal") != 0)
-			lyra_die_last();
 		char object[64];
 		snprintf(object, sizeof object, "venue:%s", venue);
 		json_t *det = json_pack("{s:I, s:b}", "assets", (json_int_t)json_object_size(bc.venue),

@@ -116,22 +116,7 @@ static int is_observed(const char *t, size_t n)
 	       lyra_type_is(t, n, "fill") || lyra_type_is(t, n, "order_event");
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * LYRA_US_PER_SEC + ts.tv_nsec / 1000;
-}
 
-static int live_input(int nops, char **ops)
-{
-	struct stat sb;
-	if (nops > 1 || (nops == 1 && strcmp(ops[0], "-") != 0))
-		return 0;
-	if (fstat(0, &sb) != 0)
-		return 0;
-	return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
-}
 
 static const char *const breakers[] = { "daily_loss", "drawdown_pct", "reject_storm" };
 
@@ -165,11 +150,11 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
 	if (lyra_risk_load(r, store) != 0 || (version = lyra_risk_store_version(store)) < 0)
 		lyra_die_last();
-	last_poll = mono_us();
+	last_poll = lyra_mono_us();
 	in = lyra_ndjson_open("riskcheck", ops, nops, cli.strict);
 	if (!in)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
-	lyra_out_init(a->unbuffered || live_input(nops, ops));
+	lyra_out_init(a->unbuffered || lyra_ndjson_live(ops, nops));
 	while (!stop && lyra_ndjson_next(in, &line) == 1) {
 		const char *t, *pwhy;
 		size_t tlen;
@@ -196,7 +181,7 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 			else if (lyra_out_raw(line.buf, line.len) != 0)
 				lyra_die_last();
 		} else {
-			int64_t now = mono_us();
+			int64_t now = lyra_mono_us();
 			if (now - last_poll >= a->poll) {
 				int64_t v = lyra_risk_store_version(store);
 				last_poll = now;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "audit.h"
+#include "codec.h"
 #include "clock.h"
 #include "error.h"
 
@@ -80,7 +81,6 @@ static size_t int_text(int64_t v, char out[24])
 
 void lyra_audit_hash(struct lyra_audit_entry *e)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char seq[24], ts[24], stackbuf[2048], *buf = stackbuf, *p;
@@ -115,11 +115,7 @@ void lyra_audit_hash(struct lyra_audit_entry *e)
 		e->hash[0] = '\0';
 		return;
 	}
-	for (unsigned int i = 0; i < 32; i++) {
-		e->hash[2 * i] = hex[md[i] >> 4];
-		e->hash[2 * i + 1] = hex[md[i] & 15];
-	}
-	e->hash[64] = '\0';
+	lyra_hex_encode(md, 32, e->hash);
 }
 
 int lyra_audit_head(struct lyra_store *st, int64_t *seq, char hash[LYRA_AUDIT_HASH_HEX])

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "clock.h"
+#include "codec.h"
 #include "error.h"
 #include "jwt.h"
 #include "secret.h"
@@ -142,16 +143,6 @@ int lyra_auth_allowed(struct lyra_store *st, const struct lyra_identity *id, con
 const struct lyra_auth_hooks lyra_auth_identity_hooks = { lyra_auth_resolve, lyra_auth_allowed };
 
 /* ---- small helpers ---- */
-
-static void to_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int random_bytes(unsigned char *out, size_t n)
 {
@@ -752,7 +743,7 @@ static char *make_access(struct lyra_store *st, const char *typ, const char *sub
 
 	if (signing_key(st, key) != 0 || random_bytes(jti, sizeof jti) != 0)
 		return NULL;
-	to_hex(jti, sizeof jti, jtihex);
+	lyra_hex_encode(jti, sizeof jti, jtihex);
 	claims = json_pack("{sssssssssssIsIsIss}", "iss", "lyra", "typ", typ, "sub", sub, "role", role,
 	                   "sid", sid, "iat", (json_int_t)now_s, "nbf", (json_int_t)now_s,
 	                   "exp", (json_int_t)exp_s, "jti", jtihex);
@@ -819,7 +810,7 @@ static int new_session(struct lyra_store *st, const char *kind, int64_t user_id,
 
 	if (random_bytes(raw, sizeof raw) != 0)
 		return -1;
-	to_hex(raw, sizeof raw, sid);
+	lyra_hex_encode(raw, sizeof raw, sid);
 	s = lyra_store_cached(st,
 		"INSERT INTO sessions(id, kind, user_id, name, role, created, last_seen, expires, created_by)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)");

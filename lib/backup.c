@@ -17,6 +17,7 @@
 
 #include "backup.h"
 #include "clock.h"
+#include "codec.h"
 #include "error.h"
 #include "pack.h"
 
@@ -76,16 +77,6 @@ static int oom(void)
 
 /* ---- hashing ---- */
 
-static void to_hex(const unsigned char *md, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int hex_valid(const char *s)
 {
 	if (!s || strlen(s) != 64)
@@ -121,7 +112,7 @@ static void sha_hex(struct sha *h, char out[LYRA_BACKUP_SHA_HEX])
 	unsigned char md[32];
 	unsigned int len = 0;
 	EVP_DigestFinal_ex(h->ctx, md, &len);
-	to_hex(md, 32, out);
+	lyra_hex_encode(md, 32, out);
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
 }

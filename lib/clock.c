@@ -378,3 +378,10 @@ void lyra_clock_observe(struct lyra_clock *c, int64_t ts)
 	if (c->kind == LYRA_CLOCK_EVENT && ts > c->now)
 		c->now = ts;
 }
+
+int64_t lyra_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * LYRA_US_PER_SEC + ts.tv_nsec / 1000;
+}

@@ -12,6 +12,8 @@
 
 /* Wall clock now (CLOCK_REALTIME), microseconds. */
 int64_t lyra_time_now_us(void);
+/* CLOCK_MONOTONIC in microseconds: for intervals and timeouts, never for event time. */
+int64_t lyra_mono_us(void);
 
 /* Parse a time: "2026-11-01" (midnight UTC), "2026-11-01T12:00", "2026-11-01T12:00:00Z",
  * "2026-11-01 12:00:00.123456Z", offsets "+10:00"/"+1000"/"-05:00", a fraction up to 9 digits

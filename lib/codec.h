@@ -1,5 +1,5 @@
-/* codec.h: byte <-> text encodings shared by the library: lowercase hex and standard base64
- * (RFC 4648 §4, with padding). base64url for tokens lives in jwt.h. */
+/* codec.h: byte <-> text encodings shared by the library: lowercase hex, standard base64
+ * (RFC 4648 §4, with padding) and base64url (§5, without padding, as tokens use it). */
 #ifndef LYRA_CODEC_H
 #define LYRA_CODEC_H
 
@@ -19,5 +19,10 @@ int lyra_b64_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
  * Returns the number of bytes written, or -1 when the text is not base64 or out is too small.
  * Sets no error (the caller names what it was decoding). */
 int lyra_b64_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
+
+/* base64url without padding: encode into out (at least 4 * ceil(n / 3) + 1 bytes); decode with
+ * the same strictness as lyra_b64_decode and no padding accepted. Same returns. */
+int lyra_b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen);
+int lyra_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "error.h"
 #include "http.h"
 
@@ -52,12 +53,6 @@ static void global_init(void)
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void sleep_us(int64_t us)
 {
@@ -290,7 +285,7 @@ struct lyra_http *lyra_http_new(const struct lyra_http_opts *opts)
 	h->max_retries = opts->max_retries > 0 ? opts->max_retries : opts->max_retries < 0 ? 0 : 4;
 	h->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : 250;
 	h->max_wait_ms = opts->max_wait_ms > 0 ? opts->max_wait_ms : 60000;
-	lyra_http_budget_init(&h->budget, opts->weight_per_minute, mono_us());
+	lyra_http_budget_init(&h->budget, opts->weight_per_minute, lyra_mono_us());
 	h->budget_fd = -1;
 	if (h->budget.per_minute > 0) {
 		char path[1024];
@@ -298,7 +293,7 @@ struct lyra_http *lyra_http_new(const struct lyra_http_opts *opts)
 		                          sizeof path) == 0)
 			h->budget_fd = lyra_http_budget_open(path);
 	}
-	h->rng = ((uint64_t)mono_us() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)h;
+	h->rng = ((uint64_t)lyra_mono_us() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)h;
 	if (!h->rng)
 		h->rng = 0x9E3779B97F4A7C15ULL;
 	snprintf(h->ua, sizeof h->ua, "lyra/%s (+https://github.com/lyra)", LYRA_VERSION);
@@ -516,7 +511,7 @@ int lyra_http_request(struct lyra_http *h, const char *method, const char *path_
 
 	for (int attempt = 0;; attempt++) {
 		int64_t wait_us = lyra_http_budget_spend_shared(h->budget_fd, &h->budget, weight,
-		                                                mono_us());
+		                                                lyra_mono_us());
 		int last = attempt >= h->max_retries;
 		long status = 0;
 		int64_t retry_ms;
@@ -628,7 +623,7 @@ int lyra_http_request(struct lyra_http *h, const char *method, const char *path_
 				/* the venue says the budget is spent: start again from empty */
 				if (h->budget.per_minute > 0)
 					budget_locked(h->budget_fd, &h->budget, 0, 0, 1,
-					              mono_us() + retry_ms * 1000);
+					              lyra_mono_us() + retry_ms * 1000);
 			}
 			lyra_http_resp_release(resp);
 			sleep_us(retry_ms * 1000);

@@ -9,72 +9,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "codec.h"
 #include "error.h"
 #include "jwt.h"
 
-static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 int lyra_jwt_b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
 {
-	size_t o = 0, i = 0, need = n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
-
-	if (outlen < need + 1)
-		return -1;
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64u[v >> 18];
-		out[o++] = b64u[(v >> 12) & 63];
-		out[o++] = b64u[(v >> 6) & 63];
-		out[o++] = b64u[v & 63];
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64u[v >> 18];
-		out[o++] = b64u[(v >> 12) & 63];
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64u[v >> 18];
-		out[o++] = b64u[(v >> 12) & 63];
-		out[o++] = b64u[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int b64u_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '-') return 62;
-	if (c == '_') return 63;
-	return -1;
+	return lyra_b64url_encode(in, n, out, outlen);
 }
 
 int lyra_jwt_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
 {
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	if (n % 4 == 1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64u_val((unsigned char)in[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			if (o >= outlen)
-				return -1;
-			out[o++] = (unsigned char)((acc >> (bits - 8)) & 0xff);
-			bits -= 8;
-		}
-	}
-	if (bits && (acc & ((1u << bits) - 1)))
-		return -1;
-	return (int)o;
+	return lyra_b64url_decode(in, n, out, outlen);
 }
 
 static int hs256(const unsigned char *key, size_t keylen, const char *msg, size_t n,

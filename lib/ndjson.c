@@ -593,3 +593,13 @@ int lyra_out_flush(void)
 		return write_failed();
 	return 0;
 }
+
+int lyra_ndjson_live(char *const *names, int n)
+{
+	struct stat sb;
+	if (n > 1 || (n == 1 && strcmp(names[0], "-") != 0))
+		return 0;
+	if (fstat(0, &sb) != 0)
+		return 0;
+	return S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
+}

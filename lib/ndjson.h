@@ -45,6 +45,9 @@ int lyra_ndjson_would_block(const struct lyra_ndjson_in *in);
 /* Wait up to timeout_ms for the next line to be ready without blocking (see above): 1 ready
  * (or the input ended), 0 timed out. A live stage uses it to do timed work while idle. */
 int lyra_ndjson_wait(const struct lyra_ndjson_in *in, int timeout_ms);
+/* 1 when the inputs named by names[0..n-1] are a live stream: standard input only (no operands
+ * or "-") and it is a pipe, socket or terminal. A live stage flushes every record. */
+int lyra_ndjson_live(char *const *names, int n);
 
 /* Exit status the stream earned: LYRA_EX_IOERR if a read failed, LYRA_EX_NOINPUT if an input
  * was missing, LYRA_EX_DATAERR if any line was rejected, else LYRA_EX_OK. */

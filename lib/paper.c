@@ -92,6 +92,7 @@ struct chunk {
 
 struct lyra_paper {
 	struct lyra_paper_opts opts;
+	int catching_up;         /* lyra_paper_catch_up: books and fees only, no matching */
 	char book_venue[32];
 	lyra_paper_emit_fn emit;
 	void *ctx;
@@ -1397,7 +1398,8 @@ int lyra_paper_on_market(struct lyra_paper *p, const char *type, const json_t *r
 			break;
 		}
 	}
-	TRY(expire(p, ts));
+	if (!p->catching_up)
+		TRY(expire(p, ts));
 	if (mine) {
 		struct pbook *pb = pbook_get(p, venue, symbol);
 		struct lyra_book *b;
@@ -1440,7 +1442,11 @@ int lyra_paper_on_market(struct lyra_paper *p, const char *type, const json_t *r
 		}
 		if (updated)
 			pb->upd = ++p->upd;
-		if ((updated || t == M_TRADE) && p->nunbound)
+		if (updated && p->nunbound)
+			TRY(bind_unbound(p, pb));
+		if (p->catching_up)
+			return 0;
+		if (t == M_TRADE && p->nunbound)
 			TRY(bind_unbound(p, pb));
 		if (updated)
 			TRY(cross(p, pb, ts));
@@ -1449,5 +1455,10 @@ int lyra_paper_on_market(struct lyra_paper *p, const char *type, const json_t *r
 			TRY(trigger_stops(p, pb, ts, d[0]));
 		}
 	}
-	return activate(p, ts);
+	return p->catching_up ? 0 : activate(p, ts);
+}
+
+void lyra_paper_catch_up(struct lyra_paper *p, int on)
+{
+	p->catching_up = on;
 }

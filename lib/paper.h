@@ -128,6 +128,11 @@ int lyra_paper_amend(struct lyra_paper *p, const char *id, const struct lyra_dec
  * not below qty). */
 int lyra_paper_restore(struct lyra_paper *p, const json_t *order, struct lyra_dec filled_qty);
 
+/* Catch-up mode, for a restart that passes again over market data a crashed run had already
+ * matched: records update the books and fees (and bind restored orders to their book) but
+ * nothing is matched, expired or triggered, and nothing is emitted. */
+void lyra_paper_catch_up(struct lyra_paper *p, int on);
+
 /* Orders currently open in the engine. */
 int lyra_paper_open_count(const struct lyra_paper *p);
 

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "error.h"
 #include "secret.h"
 #include "vault.h"
@@ -35,16 +36,6 @@ void lyra_vault_release(struct lyra_vault *v)
 	struct lyra_store *st = v->st;
 	lyra_secret_wipe(v, sizeof *v);
 	v->st = st;
-}
-
-static void to_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int from_hex(const char *s, unsigned char *out, size_t n)
@@ -181,7 +172,7 @@ static void set_local(struct lyra_vault *v, const unsigned char key[32])
 
 	memcpy(v->local, key, 32);
 	EVP_Digest(key, 32, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, 8, hex);
+	lyra_hex_encode(md, 8, hex);
 	snprintf(v->local_kek, sizeof v->local_kek, "local:%s", hex);
 	v->have_local = 1;
 }
@@ -207,7 +198,7 @@ int lyra_vault_load_local(struct lyra_vault *v, int create)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			ssize_t w;
-			to_hex(key, sizeof key, hex);
+			lyra_hex_encode(key, sizeof key, hex);
 			hex[64] = '\n';
 			w = write(fd, hex, 65);
 			lyra_secret_wipe(hex, sizeof hex);
@@ -335,7 +326,7 @@ int lyra_vault_unlock(struct lyra_vault *v, const char *secret, size_t n)
 	iter = LYRA_VAULT_KDF_ITER;
 	if (derive(secret, n, salt, sizeof salt, iter, v->master) != 0)
 		return -1;
-	to_hex(salt, sizeof salt, salthex);
+	lyra_hex_encode(salt, sizeof salt, salthex);
 	snprintf(v->kdf, sizeof v->kdf, "pbkdf2-sha256:%u:%s", iter, salthex);
 	v->have_master = 1;
 	v->master_new = 1;
@@ -839,7 +830,7 @@ int lyra_vault_remaster(struct lyra_vault *v, const char *new_secret, size_t n)
 		lyra_secret_wipe(keys, nkeys * sizeof *keys);
 		free(keys);
 	}
-	to_hex(salt, sizeof salt, salthex);
+	lyra_hex_encode(salt, sizeof salt, salthex);
 	snprintf(kdf, sizeof kdf, "pbkdf2-sha256:%u:%s", (unsigned)LYRA_VAULT_KDF_ITER, salthex);
 	if (fail || lyra_store_meta_set(v->st, "vault.kdf", kdf) != 0) {
 		lyra_secret_wipe(newkey, sizeof newkey);
