@@ -11,6 +11,9 @@ LYRA_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export LYRA_ROOT LYRA_BIN LYRA_BUILD
 export PATH="$LYRA_BIN:$PATH"
 export TZ=UTC LC_ALL=C
+# the cross-process request budgets (lib/http.c) of one bats run stay its own, since files run
+# side by side
+export LYRA_RATE_DIR=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/lyra-rate
 FIXTURES=$LYRA_ROOT/tests/fixtures
 
 setup() {
