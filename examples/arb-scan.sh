@@ -23,6 +23,15 @@ mdfeed replay | arbscan cross --max-age 0 --min-bps 10 --fees "$work/fees" >"$wo
 jq -r 'select(.type == "opportunity" and .status == "open")
 	| [.symbol, "buy " + .legs[0].venue + " @" + .legs[0].px, "sell " + .legs[1].venue + " @" + .legs[1].px,
 	   "qty " + .legs[0].qty, "profit " + .profit, .edge_bps + " bps"] | @tsv' "$work/out"
+# cycles that may move an asset between venues, charged what moving it costs
+cat >"$work/xfer" <<'XFER'
+# ASSET  FIXED (in the asset)  [BPS]
+BTC      0.0002
+*        1                     5
+XFER
+mdfeed replay | arbscan triangle --cross-venue --max-age 0 --min-bps 10 --fees "$work/fees" \
+	--transfer-costs "$work/xfer" >"$work/tri"
+echo "arb-scan: $(grep -c '"status":"open"' "$work/tri" || true) cross-venue cycles after transfer costs"
 # the rest of the stream went through untouched
 n=$(grep -vc '"type":"opportunity"' "$work/out")
 echo "arb-scan: $(grep -c '"status":"open"' "$work/out") opportunities; $n other records passed through"

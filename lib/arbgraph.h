@@ -25,19 +25,23 @@ const char *lyra_arbgraph_name(const struct lyra_arbgraph *g, int node);
 int lyra_arbgraph_nodes(const struct lyra_arbgraph *g);
 /* Add an edge (weight INFINITY until set); returns its id, or -1 on allocation failure. */
 int lyra_arbgraph_add_edge(struct lyra_arbgraph *g, int from, int to, void *ctx, int side);
-struct lyra_arbedge *lyra_arbgraph_edge(struct lyra_arbgraph *g, int edge);
+const struct lyra_arbedge *lyra_arbgraph_edge(const struct lyra_arbgraph *g, int edge);
+/* Set an edge's weight (INFINITY: unusable). */
+void lyra_arbgraph_set_weight(struct lyra_arbgraph *g, int edge, double w);
 int lyra_arbgraph_edges(const struct lyra_arbgraph *g);
 /* Call cb for every simple cycle that starts with edge `edge`, has at most max_legs edges
  * (2..8) and total weight below limit (e.g. -1e-12 for "negative"); edges[] in order, the
- * first being `edge`. cb returns 0 to go on, non-zero to stop (returned). 0 when done. */
-int lyra_arbgraph_cycles_through(const struct lyra_arbgraph *g, int edge, int max_legs,
-                                 double limit,
+ * first being `edge`. cb returns 0 to go on, non-zero to stop (returned). 0 when done, -1 on
+ * allocation failure. Only the graph's search scratch changes; cb must not add edges. */
+int lyra_arbgraph_cycles_through(struct lyra_arbgraph *g, int edge, int max_legs, double limit,
                                  int (*cb)(const int *edges, int n, double w, void *arg),
                                  void *arg);
 
-/* A full scan for any negative cycle (SPFA from a virtual source over the finite edges, with
- * path-length counting). Returns its length with its edges in edges[] (at most max, in order),
- * 0 when there is none, -1 on allocation failure. Cost O(V*E) worst case, near O(E) typically. */
-int lyra_arbgraph_negative_cycle(const struct lyra_arbgraph *g, int *edges, int max);
+/* A full scan for any negative cycle (SPFA from a virtual source over a compact copy of the
+ * graph, rebuilt only after edges were added, with path-length counting and a periodic check of
+ * the predecessor graph for early exit). Returns its length with its edges in edges[] (at most
+ * max, in order), 0 when there is none, -1 on allocation failure. Cost O(V*E) worst case, a
+ * few passes over the edges typically. */
+int lyra_arbgraph_negative_cycle(struct lyra_arbgraph *g, int *edges, int max);
 
 #endif

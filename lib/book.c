@@ -261,6 +261,18 @@ static int sub_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode, s
 	return lyra_error(LYRA_EX_DATAERR, "difference overflows a decimal");
 }
 
+int lyra_book_add_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode,
+                      struct lyra_dec *out)
+{
+	return add_fit(a, b, mode, out);
+}
+
+int lyra_book_sub_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode,
+                      struct lyra_dec *out)
+{
+	return sub_fit(a, b, mode, out);
+}
+
 /* a / b at `scale` digits, or fewer when the quotient is too large. */
 static int div_fit(struct lyra_dec a, struct lyra_dec b, int scale, enum lyra_round mode,
                    struct lyra_dec *out)

@@ -80,6 +80,12 @@ int lyra_book_cross(const struct lyra_book *buy, struct lyra_dec fee_buy,
  * largest scale that fits, rounded with mode. 0 or -1 (overflow even at scale 0). */
 int lyra_book_mul_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode,
                        struct lyra_dec *out);
+/* a + b and a - b exactly; when that overflows, at the largest scale that fits, rounded toward
+ * mode (the result of a - b: a rounded with mode, b the other way). 0 or -1. */
+int lyra_book_add_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode,
+                      struct lyra_dec *out);
+int lyra_book_sub_fit(struct lyra_dec a, struct lyra_dec b, enum lyra_round mode,
+                      struct lyra_dec *out);
 
 /* A registry of books keyed by venue x symbol, and the books of one symbol across venues. */
 struct lyra_books;

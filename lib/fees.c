@@ -217,3 +217,111 @@ int lyra_fees_load(struct lyra_fees *f, const char *path)
 	fclose(fp);
 	return rc;
 }
+
+/* ---- transfer costs ---- */
+
+struct xentry {
+	char asset[32];
+	struct lyra_dec fixed, bps;
+};
+
+struct lyra_xfer {
+	struct xentry *v;
+	size_t n, cap;
+};
+
+struct lyra_xfer *lyra_xfer_new(void)
+{
+	struct lyra_xfer *x = calloc(1, sizeof *x);
+	if (!x)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return x;
+}
+
+void lyra_xfer_free(struct lyra_xfer *x)
+{
+	if (!x)
+		return;
+	free(x->v);
+	free(x);
+}
+
+static struct xentry *xfind(const struct lyra_xfer *x, const char *asset)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].asset, asset) == 0)
+			return &x->v[i];
+	return NULL;
+}
+
+int lyra_xfer_get(const struct lyra_xfer *x, const char *asset, struct lyra_dec *fixed,
+                  struct lyra_dec *bps)
+{
+	const struct xentry *e = xfind(x, asset);
+	if (!e && !(e = xfind(x, "*")))
+		return 1;
+	*fixed = e->fixed;
+	*bps = e->bps;
+	return 0;
+}
+
+static int xline(struct lyra_xfer *x, const char *path, unsigned line, char **tok, int n)
+{
+	struct lyra_dec fixed, bps = lyra_dec_zero();
+	const struct lyra_dec tenk = { 10000, 0 };
+	if (n < 2 || n > 3)
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: want 'ASSET FIXED [BPS]'", path, line);
+	if (strlen(tok[0]) >= sizeof x->v[0].asset)
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: asset name too long", path, line);
+	if (lyra_dec_parse_cstr(tok[1], &fixed) != 0 || lyra_dec_sign(fixed) < 0)
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: bad fixed cost '%s' (a decimal >= 0)",
+		                  path, line, tok[1]);
+	if (n == 3 && (lyra_dec_parse_cstr(tok[2], &bps) != 0 || lyra_dec_sign(bps) < 0 ||
+	               lyra_dec_cmp(bps, tenk) >= 0))
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: bad bps '%s' (0 to below 10000)", path,
+		                  line, tok[2]);
+	struct xentry *e = xfind(x, tok[0]);
+	if (!e) {
+		if (x->n == x->cap) {
+			size_t cap = x->cap ? x->cap * 2 : 16;
+			struct xentry *v = realloc(x->v, cap * sizeof *v);
+			if (!v)
+				return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+			x->v = v;
+			x->cap = cap;
+		}
+		e = &x->v[x->n++];
+		strcpy(e->asset, tok[0]);
+	}
+	e->fixed = lyra_dec_normalize(fixed);
+	e->bps = lyra_dec_normalize(bps);
+	return 0;
+}
+
+int lyra_xfer_load(struct lyra_xfer *x, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return lyra_error(LYRA_EX_NOINPUT, "cannot open '%s': %s", path, strerror(errno));
+	char buf[512];
+	unsigned line = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(buf, sizeof buf, fp)) {
+		line++;
+		char *hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		char *tok[4], *save = NULL;
+		int n = 0;
+		for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save))
+			if (n < 4)
+				tok[n++] = t;
+		if (n == 0)
+			continue;
+		rc = xline(x, path, line, tok, n);
+	}
+	if (rc == 0 && ferror(fp))
+		rc = lyra_error(LYRA_EX_IOERR, "cannot read '%s': %s", path, strerror(errno));
+	fclose(fp);
+	return rc;
+}

@@ -26,4 +26,17 @@ int lyra_fees_maker(const struct lyra_fees *f, const char *venue, const char *sy
 /* Incremented on every change, so callers can cache looked-up fees. */
 unsigned long lyra_fees_generation(const struct lyra_fees *f);
 
+/* Transfer costs: what moving an asset from one venue to another costs, one entry per asset,
+ * loaded from a file of lines "ASSET FIXED [BPS]" ('#' starts a comment): FIXED is a decimal in
+ * units of the asset (the network or withdrawal fee, >= 0), BPS a proportional cost in basis
+ * points (>= 0, below 10000; default 0). ASSET '*' is the entry for every asset not listed. */
+struct lyra_xfer;
+struct lyra_xfer *lyra_xfer_new(void);
+void lyra_xfer_free(struct lyra_xfer *x);
+/* 0, or -1 with error.h naming the file and line (LYRA_EX_NOINPUT, LYRA_EX_CONFIG). */
+int lyra_xfer_load(struct lyra_xfer *x, const char *path);
+/* The cost of moving asset: 0 with *fixed and *bps set, 1 when the asset has no entry. */
+int lyra_xfer_get(const struct lyra_xfer *x, const char *asset, struct lyra_dec *fixed,
+                  struct lyra_dec *bps);
+
 #endif

@@ -317,6 +317,88 @@ closed triangle:v:USDT>BTC>ETH>USDT:1000005 3061.7312238 stale"
 closed invalid"
 }
 
+@test "triangle: sized through the depth of every leg while the marginal edge holds" {
+	# USD -> A -> B -> USD at venue w, no fees. A/USD asks 1 x10, 1.02 x100; B/A asks 1 x1000;
+	# B/USD bids 1.01 x5, 1.005 x100. Marginal 1.01 (100 bps) for the first 5 USD (the 1.01 bid
+	# binds), then 1.005 (50 bps) until the 1 ask is used up at 10 USD, then 1.005 / 1.02 < 1:
+	# stop. 10 USD buy 10 A, 10 B, sold 5 at 1.01 + 5 at 1.005 = 10.075: profit 0.075, 75 bps.
+	{
+		book w A/USD 1000000 '[["0.99","10"]]' '[["1","10"],["1.02","100"]]'
+		book w B/A 1000000 '[["0.99","10"]]' '[["1","1000"]]'
+		book w B/USD 1000001 '[["1.01","5"],["1.005","100"]]' '[["1.1","10"]]'
+	} >"$BATS_TEST_TMPDIR/in"
+	printf '* * 0\n' >"$BATS_TEST_TMPDIR/fees"
+	run t arbscan triangle --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(tsummary <<<"$output")" "open triangle:w:USD>A>B>USD:1000001 buy:A/USD@1x10,buy:B/A@1x10,sell:B/USD@1.005x10 10 10.075 0.075 USD 75.00 -"
+	# at --min-bps 60 the second segment (50 bps) is out: it exists only at the small size,
+	# 5 USD -> 5.05, 100 bps
+	run t arbscan triangle --fees "$BATS_TEST_TMPDIR/fees" --min-bps 60 "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(tsummary <<<"$output")" "open triangle:w:USD>A>B>USD:1000001 buy:A/USD@1x5,buy:B/A@1x5,sell:B/USD@1.01x5 5 5.05 0.05 USD 100.00 -"
+}
+
+@test "triangle --cross-venue: a cycle through two venues that pays only without transfer costs" {
+	# buy BTC at 100 on a, move it to b, sell at 101, move the USD back: +1 USD on 100 (fees 0)
+	{
+		book a BTC/USD 1000000 '[["99","1"]]' '[["100","1"]]'
+		book b BTC/USD 1000001 '[["101","1"]]' '[["102","1"]]'
+	} >"$BATS_TEST_TMPDIR/in"
+	printf '* * 0\n' >"$BATS_TEST_TMPDIR/fees"
+	xsum() { jq -r 'select(.type == "opportunity") | [.status, .id, ([.legs[] | .side + ":" + .venue + (if .to then ">" + .to else "" end) + ":" + .symbol + "x" + .qty + (if .received then ">" + .received else "" end)] | join(",")), .start, .end, .profit, .ccy, .edge_bps] | join(" ")'; }
+	# within venues (the default) there is nothing
+	run t arbscan triangle --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output ""
+	# free transfers (no --transfer-costs): 100 USD -> 1 BTC -> 101 USD
+	run t arbscan triangle --cross-venue --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(xsum <<<"$output")" "open triangle:a:USD>BTC>b:BTC>USD>a:USD:1000001 buy:a:BTC/USDx1,transfer:a>b:BTCx1>1,sell:b:BTC/USDx1,transfer:b>a:USDx101>101 100 101 1 USD 100.00"
+	# BTC costs 0.0005 to move, USD 1 + 10 bps: 0.9995 BTC arrive, sold for 100.9495,
+	# 100.9495 * 0.999 - 1 = 99.8485505 USD come back: a loss, nothing reported
+	printf 'BTC 0.0005\nUSD 1 10\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan triangle --cross-venue --transfer-costs "$BATS_TEST_TMPDIR/xfer" --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output ""
+	# cheaper: BTC 0.0001, USD 0.5: 0.9999 BTC sold for 100.9899, 100.4899 back: +0.4899
+	printf '# asset fixed [bps]\nBTC 0.0001\n* 0.5\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan triangle --cross-venue --transfer-costs "$BATS_TEST_TMPDIR/xfer" --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(xsum <<<"$output")" "open triangle:a:USD>BTC>b:BTC>USD>a:USD:1000001 buy:a:BTC/USDx1,transfer:a>b:BTCx1>0.9999,sell:b:BTC/USDx0.9999,transfer:b>a:USDx100.9899>100.4899 100 100.4899 0.4899 USD 48.99"
+	# an asset without an entry (and no '*') cannot move
+	printf 'BTC 0.0001\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan triangle --cross-venue --transfer-costs "$BATS_TEST_TMPDIR/xfer" --fees "$BATS_TEST_TMPDIR/fees" "$BATS_TEST_TMPDIR/in"
+	assert_output ""
+	printf 'BTC 0.0001 10000\n' >"$BATS_TEST_TMPDIR/xfer"
+	run --separate-stderr t arbscan triangle --transfer-costs "$BATS_TEST_TMPDIR/xfer" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 78 ]
+	[[ "$stderr" == "arbscan: '$BATS_TEST_TMPDIR/xfer' line 1: bad bps '10000'"* ]]
+}
+
+@test "cross --transfer-costs: rebalancing the base and the quote is charged" {
+	# buy 1 X at 100 on k, sell at 101 on n, no fees: +1 before transfers. X costs 0.002 X + 5 bps
+	# to move, USDT 1: 0.0005 * 100 = 0.05 and 0.002 * 100 = 0.2 and 1: transfer 1.25, a loss.
+	{
+		book k X/USDT 1000000 '[["99","1"]]' '[["100","1"]]'
+		book n X/USDT 1000001 '[["101","1"]]' '[["103","1"]]'
+	} >"$BATS_TEST_TMPDIR/in"
+	printf '* * 0\n' >"$BATS_TEST_TMPDIR/fees"
+	printf 'X 0.002 5\nUSDT 1\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan cross --fees "$BATS_TEST_TMPDIR/fees" --transfer-costs "$BATS_TEST_TMPDIR/xfer" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output ""
+	# USDT 0.5: transfer 0.75, profit 0.25 on a cost of 100: 25 bps
+	printf 'X 0.002 5\nUSDT 0.5\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan cross --fees "$BATS_TEST_TMPDIR/fees" --transfer-costs "$BATS_TEST_TMPDIR/xfer" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(summary <<<"$output")" "open cross:X/USDT:k>n:1000001 1 100 101 0.25 25.00 -"
+	assert_equal "$(jq -r '[.cost, .proceeds, .transfer] | join(" ")' <<<"$output")" "100 101 0.75"
+	# no entry for USDT: the pair cannot be rebalanced
+	printf 'X 0.002 5\n' >"$BATS_TEST_TMPDIR/xfer"
+	run t arbscan cross --fees "$BATS_TEST_TMPDIR/fees" --transfer-costs "$BATS_TEST_TMPDIR/xfer" "$BATS_TEST_TMPDIR/in"
+	assert_output ""
+}
+
 # ---- funding ----
 
 @test "funding: long spot, short perpetual, carry net of fees, annualised; closed when it stops paying" {
@@ -417,4 +499,117 @@ PY
 	run --separate-stderr t arbscan stat --pair A/B C/D "$BATS_TEST_TMPDIR/bad"
 	[ "$status" -eq 65 ]
 	assert_equal "$(jq -r .reason <<<"$stderr")" "close must be positive"
+}
+
+@test "stat --hedge kalman: a known hedge ratio of 2, signals on the forecast error's z-score" {
+	# ETH = 2 BTC + 5 + 0.02 sin(i), a +1 spike at bar 60; BTC moves in a saw-tooth
+	python3 - >"$BATS_TEST_TMPDIR/in" <<'PY'
+import math
+for i in range(80):
+    b = 10 + (i % 7) + 0.1 * i
+    a = 2 * b + 5 + (1.0 if i == 60 else 0.02 * math.sin(i))
+    ts = 1700000000000000 + i * 60000000
+    for sym, px in (("ETH/USDT", a), ("BTC/USDT", b)):
+        print('{"type":"candle","ts":%d,"venue":"v","symbol":"%s","interval":"1m","open":"1","high":"1","low":"1","close":"%.6f","volume":"1"}' % (ts, sym, px))
+PY
+	# the oracle: OLS over the first 20 bars starts the filter, then the recursion of arbscan(1)
+	python3 - "$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/want" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+A = [float(r["close"]) for r in rows if r["symbol"] == "ETH/USDT"]
+B = [float(r["close"]) for r in rows if r["symbol"] == "BTC/USDT"]
+ts = [r["ts"] for r in rows if r["symbol"] == "ETH/USDT"]
+delta, ve, window, entry, exitz = 1e-4, 1e-3, 20, 2.0, 0.5
+vw = delta / (1 - delta)
+beta = alpha = 0.0
+P = [[0.0, 0.0], [0.0, 0.0]]
+pos = 0
+for i, (x, y) in enumerate(zip(B, A)):
+    if i + 1 < window:
+        continue
+    if i + 1 == window:
+        xs, ys = B[:window], A[:window]
+        n = window
+        sx = sy = sxx = sxy = 0.0
+        for xx, yy in zip(xs, ys):
+            sx += xx; sy += yy; sxx += xx * xx; sxy += xx * yy
+        den = n * sxx - sx * sx
+        beta = (n * sxy - sx * sy) / den
+        alpha = (sy - beta * sx) / n
+        continue
+    R = [[P[0][0] + vw, P[0][1]], [P[1][0], P[1][1] + vw]]
+    rh = [R[0][0] * x + R[0][1] * 1, R[1][0] * x + R[1][1] * 1]
+    q = x * rh[0] + 1 * rh[1] + ve
+    e = y - (beta * x + alpha)
+    K = [rh[0] / q, rh[1] / q]
+    beta += K[0] * e
+    alpha += K[1] * e
+    P = [[R[a][b] - K[a] * rh[b] for b in range(2)] for a in range(2)]
+    z = e / math.sqrt(q)
+    if not pos and abs(z) >= entry:
+        pos = -1 if z > 0 else 1
+        print("stat_entry", "sell" if z > 0 else "buy", ts[i], "%.4f %.6f %.6f" % (z, beta, alpha))
+    elif pos and abs(z) <= exitz:
+        print("stat_exit", "sell" if pos > 0 else "buy", ts[i], "%.4f %.6f %.6f" % (z, beta, alpha))
+        pos = 0
+PY
+	run t arbscan stat --pair ETH/USDT BTC/USDT --window 20 --hedge kalman "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$(jq -r '[.kind, .side, .ts, .zscore, .hedge_ratio, .intercept] | join(" ")' <<<"$output")" "$(cat "$BATS_TEST_TMPDIR/want")"
+	# the entry is the spike (bar 60), short A; the ratio found is 2 within 0.05
+	assert_equal "$(jq -r 'select(.kind == "stat_entry") | [.side, .ts, .hedge] | join(" ")' <<<"$output")" "sell 1700003600000000 kalman"
+	jq -e -s 'length == 2 and all(.[]; (.hedge_ratio | tonumber) - 2 | fabs < 0.05)' <<<"$output"
+	# a larger observation noise shrinks z below the entry threshold
+	run t arbscan stat --pair ETH/USDT BTC/USDT --window 20 --hedge kalman --obs-noise 1 "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output ""
+	run --separate-stderr t arbscan stat --pair A/B C/D --hedge kalman --delta 1
+	[ "$status" -eq 64 ]
+	run --separate-stderr t arbscan stat --pair A/B C/D --hedge lasso
+	[ "$status" -eq 64 ]
+}
+
+# ---- scan ----
+
+teardown() {
+	[ ! -s "$BATS_TEST_TMPDIR/fv.pid" ] || kill "$(cat "$BATS_TEST_TMPDIR/fv.pid")" 2>/dev/null || true
+}
+
+@test "scan: mdfeed snapshots from the fake venues, an opportunity found (exit 0) or none (exit 1)" {
+	# the fake venues serve a copy of the recorded payloads with our own books for binance and
+	# kraken BTC/USDT; taker fees come from their recorded markets: binance 0.001, kraken 0.004
+	cp -r "$LYRA_ROOT/tests/fixtures/venues" "$BATS_TEST_TMPDIR/fx"
+	printf '%s' '{"lastUpdateId":5,"bids":[["49990.00","1.0"]],"asks":[["50000.00","0.5"],["50010.00","2.0"]]}' >"$BATS_TEST_TMPDIR/fx/binance/book.json"
+	kbook() { printf '{"error":[],"result":{"XBTUSDT":{"asks":[["50600.0","1.0",1762820248]],"bids":%s}}}' "$1" >"$BATS_TEST_TMPDIR/fx/kraken/book.json"; }
+	kbook '[["50500.0","0.3",1762820248],["50400.0","1.0",1762820248]]'
+	python3 "$LYRA_ROOT/tests/fakevenue.py" --fixtures "$BATS_TEST_TMPDIR/fx" --port-file "$BATS_TEST_TMPDIR/fv.port" >/dev/null 2>"$BATS_TEST_TMPDIR/fv.log" 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/fv.pid"
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/fv.port" ] && break; sleep 0.1; done
+	fv=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/fv.port")
+	export LYRA_BINANCE_URL=$fv/binance LYRA_KRAKEN_URL=$fv/kraken
+	# buy binance 0.5 @50000 + 0.8 @50010 (50050, 50060.01 with the fee), sell kraken 0.3 @50500
+	# + 1 @50400 (50298, 50198.4 net): 1.3 BTC, cost 65008 + 65.008, proceeds 65550 - 262.2,
+	# profit 214.792, 33.00 bps. NDJSON in a pipe.
+	run --separate-stderr t arbscan scan binance,kraken BTC/USDT
+	assert_success
+	assert_equal "$(summary <<<"$output")" "open cross:BTC/USDT:binance>kraken:$(jq -r .opened_ts <<<"$output") 1.3 50010.00 50400.0 214.792 33.00 -"
+	assert_equal "$(jq -r '[.cost, .proceeds, .legs[0].fee, .legs[1].fee] | join(" ")' <<<"$output")" "65073.008 65287.8 0.001 0.004"
+	# on a terminal: a table
+	run t script -qec "arbscan scan binance,kraken BTC/USDT" /dev/null
+	assert_success
+	assert_line --index 1 --regexp '^cross +BTC/USDT buy binance @50010.00 sell kraken @50400.0 +1.3 BTC +214.792 USDT +33.00'
+	# kraken's bids below binance's ask after fees: nothing, exit 1
+	kbook '[["50100.0","1.0",1762820248]]'
+	run --separate-stderr t arbscan scan binance,kraken BTC/USDT
+	[ "$status" -eq 1 ]
+	assert_output ""
+	run t script -qec "arbscan scan binance,kraken BTC/USDT" /dev/null
+	[ "$status" -eq 1 ]
+	assert_output --partial "no opportunity"
+	# the snapshot fails (a symbol the venue does not list): mdfeed's status, not 1
+	run --separate-stderr t arbscan scan binance,kraken ETH/USDT
+	[ "$status" -eq 64 ]
+	[[ "$stderr" == *"unknown symbol 'ETH/USDT' on binance"*"mdfeed snapshot failed (status 64)"* ]]
+	run --separate-stderr t arbscan scan binance
+	[ "$status" -eq 64 ]
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arbgraph.h"
+#include "arbstat.h"
 #include "unit.h"
 
 struct found {
@@ -61,12 +62,12 @@ static void test_basics(void)
 	struct found f = { 0 };
 	CHECK_INT(lyra_arbgraph_cycles_through(g, e1, 4, -1e-12, collect, &f), 0, "unset weights");
 	CHECK_INT(f.n, 0, "infinite weights never join a cycle");
-	lyra_arbgraph_edge(g, e1)->w = -log(0.999 / 50010);
-	lyra_arbgraph_edge(g, e2)->w = -log(0.999 / 0.0611);
-	lyra_arbgraph_edge(g, e3)->w = -log(3070 * 0.999);
-	lyra_arbgraph_edge(g, r1)->w = -log(50000 * 0.999);
-	lyra_arbgraph_edge(g, r2)->w = -log(0.061 * 0.999);
-	lyra_arbgraph_edge(g, r3)->w = -log(0.999 / 3071);
+	lyra_arbgraph_set_weight(g, e1, -log(0.999 / 50010));
+	lyra_arbgraph_set_weight(g, e2, -log(0.999 / 0.0611));
+	lyra_arbgraph_set_weight(g, e3, -log(3070 * 0.999));
+	lyra_arbgraph_set_weight(g, r1, -log(50000 * 0.999));
+	lyra_arbgraph_set_weight(g, r2, -log(0.061 * 0.999));
+	lyra_arbgraph_set_weight(g, r3, -log(0.999 / 3071));
 	lyra_arbgraph_cycles_through(g, e1, 4, -1e-12, collect, &f);
 	CHECK_INT(f.n, 1, "one negative cycle through e1");
 	CHECK(f.len[0] == 3 && f.edges[0][0] == e1 && f.edges[0][1] == e2 && f.edges[0][2] == e3,
@@ -91,7 +92,7 @@ static void test_basics(void)
 		CHECK_INT(lyra_arbgraph_edge(g, cyc[i])->to, lyra_arbgraph_edge(g, cyc[(i + 1) % m])->from,
 		          "full scan: legs chain");
 	/* 3% fees a leg: no cycle */
-	lyra_arbgraph_edge(g, e1)->w = -log(0.97 / 50010);
+	lyra_arbgraph_set_weight(g, e1, -log(0.97 / 50010));
 	f.n = 0;
 	lyra_arbgraph_cycles_through(g, e1, 4, -1e-12, collect, &f);
 	CHECK_INT(f.n, 0, "the fee kills it");
@@ -128,9 +129,9 @@ static void test_property(void)
 			if (a == b)
 				continue;
 			int e = lyra_arbgraph_add_edge(g, a, b, NULL, 0);
-			lyra_arbgraph_edge(g, e)->w = -log(p[a] / p[b] * 0.9999);
+			lyra_arbgraph_set_weight(g, e, -log(p[a] / p[b] * 0.9999));
 			e = lyra_arbgraph_add_edge(g, b, a, NULL, 0);
-			lyra_arbgraph_edge(g, e)->w = -log(p[b] / p[a] * 0.9999);
+			lyra_arbgraph_set_weight(g, e, -log(p[b] / p[a] * 0.9999));
 		}
 		struct found f = { 0 };
 		for (int e = 0; e < lyra_arbgraph_edges(g); e++)
@@ -139,7 +140,7 @@ static void test_property(void)
 		int cyc[64];
 		CHECK_INT(lyra_arbgraph_negative_cycle(g, cyc, 64), 0, "consistent prices: full scan finds none");
 		int bad = rand() % lyra_arbgraph_edges(g);
-		lyra_arbgraph_edge(g, bad)->w -= 0.01;
+		lyra_arbgraph_set_weight(g, bad, lyra_arbgraph_edge(g, bad)->w - 0.01);
 		int stray = 0, total = 0;
 		for (int e = 0; e < lyra_arbgraph_edges(g); e++) {
 			f.n = 0;
@@ -156,9 +157,41 @@ static void test_property(void)
 	}
 }
 
+/* The Kalman filter by hand. delta 0.5 (Vw = 1), Ve = 1, from s = (0, 0), P = 0.
+ * Bar 1, x = 1, y = 2: R = I, H = (1, 1), e = 2, Q = 2 + 1 = 3, K = (1/3, 1/3), s = (2/3, 2/3),
+ *   P = I - K H R = [[2/3, -1/3], [-1/3, 2/3]].
+ * Bar 2, x = 2, y = 4: R = [[5/3, -1/3], [-1/3, 5/3]], R H' = (3, 1), e = 4 - (4/3 + 2/3) = 2,
+ *   Q = 2*3 + 1 + 1 = 8, K = (3/8, 1/8), s = (2/3 + 3/4, 2/3 + 1/4) = (17/12, 11/12),
+ *   P = R - K (3, 1) = [[13/24, -17/24], [-17/24, 37/24]].
+ * Then on y = 2 x + 5 exactly (x = 1 + i mod 20), with a small delta the ratio settles at 2. */
+static void test_kalman(void)
+{
+	struct lyra_kalman k;
+	lyra_kalman_init(&k, 0.5, 1);
+	lyra_kalman_update(&k, 1, 2);
+	CHECK(fabs(k.e - 2) < 1e-12 && fabs(k.q - 3) < 1e-12, "bar 1: e 2, Q 3");
+	CHECK(fabs(k.beta - 2.0 / 3) < 1e-12 && fabs(k.alpha - 2.0 / 3) < 1e-12, "bar 1: state (2/3, 2/3)");
+	CHECK(fabs(k.P[0][0] - 2.0 / 3) < 1e-12 && fabs(k.P[0][1] + 1.0 / 3) < 1e-12 &&
+	      fabs(k.P[1][1] - 2.0 / 3) < 1e-12, "bar 1: covariance");
+	lyra_kalman_update(&k, 2, 4);
+	CHECK(fabs(k.e - 2) < 1e-12 && fabs(k.q - 8) < 1e-12, "bar 2: e 2, Q 8");
+	CHECK(fabs(k.beta - 17.0 / 12) < 1e-12 && fabs(k.alpha - 11.0 / 12) < 1e-12,
+	      "bar 2: state (17/12, 11/12)");
+	CHECK(fabs(k.P[0][0] - 13.0 / 24) < 1e-12 && fabs(k.P[0][1] + 17.0 / 24) < 1e-12 &&
+	      fabs(k.P[1][0] + 17.0 / 24) < 1e-12 && fabs(k.P[1][1] - 37.0 / 24) < 1e-12,
+	      "bar 2: covariance");
+	lyra_kalman_init(&k, 1e-4, 1e-3);
+	for (int i = 0; i < 2000; i++)
+		lyra_kalman_update(&k, 1 + i % 20, 2 * (1 + i % 20) + 5);
+	CHECK(fabs(k.beta - 2) < 1e-6, "a known hedge ratio: beta 2");
+	CHECK(fabs(k.alpha - 5) < 1e-5, "and intercept 5");
+	CHECK_INT(k.n, 2000, "updates counted");
+}
+
 int main(void)
 {
 	test_basics();
 	test_property();
+	test_kalman();
 	return unit_done();
 }
