@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # bench/riskcheck.sh BUILD: orders per second through `riskcheck check` with 20 rules active
-# (stored limits plus the instrument rules from market records), on a stream of orders, marks
-# and order events (LYRA_BENCH_RISK_N orders, default 200000), against `jq` applying three of
-# the same rules (max qty, max notional, allowed symbols) to the same stream. One run, back to
-# back; the goal is at least 10x jq.
+# (stored limits plus the instrument rules from market records) and positions in the store
+# (LYRA_BENCH_RISK_FILLS stored fills, default 2000), on a stream of orders, marks and order
+# events (LYRA_BENCH_RISK_N orders, default 200000), against `jq` applying three of the same
+# rules (max qty, max notional, allowed symbols) to the same stream. One run, back to back; the
+# goal is at least 10x jq. Then the latency riskcheck adds per order through a pipe (one order
+# written, its answer read, LYRA_BENCH_RISK_LAT orders, default 5000), p50 and p99, against the
+# same round trip through `cat`.
 set -euo pipefail
 build=${1:-build/plain}
 n=${LYRA_BENCH_RISK_N:-200000}
+nfills=${LYRA_BENCH_RISK_FILLS:-2000}
+nlat=${LYRA_BENCH_RISK_LAT:-5000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lyra-bench-risk.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export LYRA_DB=$work/lyra.db
@@ -57,8 +62,27 @@ global daily_loss 500
 global drawdown_pct 15
 global equity 100000
 global reject_storm 1000000
+global venue_errors 1000000
+global stale_mark_sec 60
+global max_leverage 50
+global max_concentration_pct 5000
 EOF
 "$bin/riskcheck" -q limits import "$work/limits.txt"
+# positions in the store: nfills fills over the four symbols, bought and sold back (read,
+# valued and counted at start like any stored position)
+python3 - "$nfills" <<'PY' | sqlite3 "$LYRA_DB"
+import sys
+n = int(sys.argv[1])
+print("BEGIN;")
+syms = ["BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT"]
+for i in range(n):
+    s = syms[i % 4]
+    side = "buy" if (i // 4) % 2 == 0 else "sell"
+    print("INSERT INTO fills (ts, venue, trade_id, symbol, side, px, qty, fee, fee_ccy, fee_quote,"
+          " line) VALUES (%d, 'binance', 'b%d', '%s', '%s', '100', '0.01', '0', 'USDT', '0', '{}');"
+          % (1793491100000000 + i, i, s, side))
+print("COMMIT;")
+PY
 
 now() { date +%s%N; }
 t0=$(now)
@@ -73,7 +97,38 @@ t2=$(now)
 passed=$(grep -c '"type":"order"' "$work/lyra.out" || true)
 [ "$passed" -eq "$n" ] || { echo "riskcheck bench: only $passed of $n orders passed" >&2; exit 1; }
 lyra_ns=$((t1 - t0)); jq_ns=$((t2 - t1))
-awk -v n="$n" -v l="$lyra_ns" -v j="$jq_ns" 'BEGIN {
+awk -v n="$n" -v l="$lyra_ns" -v j="$jq_ns" -v f="$nfills" 'BEGIN {
 	lr = n / (l / 1e9); jr = n / (j / 1e9)
-	printf "| riskcheck check (%d orders, 20 rules, 3 records per order) | %.0fk orders/s (%.2f us/order) | jq, 3 of the rules | %.0fk orders/s | %.1fx | >= 10x jq |\n",
-		n, lr / 1e3, l / 1e3 / n, jr / 1e3, lr / jr }'
+	printf "| riskcheck check (%d orders, 20 rules, %d stored fills, 3 records per order) | %.0fk orders/s (%.2f us/order) | jq, 3 of the rules | %.0fk orders/s | %.1fx | >= 10x jq |\n",
+		n, f, lr / 1e3, l / 1e3 / n, jr / 1e3, lr / jr }'
+
+# latency: one order at a time through the pipe, its answer awaited; cat is the baseline
+python3 - "$bin/riskcheck" "$nlat" <<'PY'
+import subprocess, sys, time
+prog, n = sys.argv[1], int(sys.argv[2])
+def rtts(cmd):
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    out = []
+    for i in range(n):
+        line = ('{"type":"order","ts":%d,"id":"l%d","venue":"binance","symbol":"BTC/USDT",'
+                '"side":"buy","kind":"limit","px":"43250.00","qty":"0.001"}\n'
+                % (1793491200000000 + i * 1000, i)).encode()
+        t0 = time.perf_counter_ns()
+        p.stdin.write(line)
+        p.stdout.readline()
+        out.append(time.perf_counter_ns() - t0)
+        # end the order, so open orders stay few (not timed)
+        p.stdin.write(('{"type":"order_event","ts":%d,"id":"l%d","venue":"binance",'
+                       '"symbol":"BTC/USDT","status":"cancelled"}\n'
+                       % (1793491200000000 + i * 1000 + 1, i)).encode())
+        p.stdout.readline()
+    p.stdin.close()
+    p.wait()
+    out.sort()
+    return out[len(out) // 2] / 1e3, out[len(out) * 99 // 100] / 1e3
+rp50, rp99 = rtts([prog, "check", "--unbuffered"])
+cp50, cp99 = rtts(["cat"])
+print("| riskcheck added latency per order (%d orders, answer awaited) | p50 %.1f us, p99 %.1f us |"
+      " cat round trip | p50 %.1f us, p99 %.1f us | +%.1f us p50, +%.1f us p99 | - |"
+      % (n, rp50, rp99, cp50, cp99, rp50 - cp50, rp99 - cp99))
+PY

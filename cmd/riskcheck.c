@@ -22,10 +22,11 @@
 #include "ndjson.h"
 #include "record.h"
 #include "risk.h"
+#include "stops.h"
 #include "store.h"
 #include "table.h"
 
-enum { CMD_CHECK, CMD_LIMITS, CMD_HALT, CMD_REDUCE, CMD_RESUME, CMD_STATUS, CMD_SIZE };
+enum { CMD_CHECK, CMD_LIMITS, CMD_HALT, CMD_REDUCE, CMD_RESUME, CMD_STATUS, CMD_SIZE, CMD_STOPS };
 
 static const struct lyra_subcmd cmds[] = {
 	[CMD_CHECK] = { "check", "[--round] [FILE...]",
@@ -36,8 +37,10 @@ static const struct lyra_subcmd cmds[] = {
 	[CMD_REDUCE] = { "reduce", "--reason R", "only risk-reducing orders pass (REDUCING)" },
 	[CMD_RESUME] = { "resume", "[--reason R]", "back to ACTIVE after a halt or a breaker" },
 	[CMD_STATUS] = { "status", NULL, "print the trading state, why and since when" },
-	[CMD_SIZE] = { "size", "--method kelly|fixed-fractional|vol-target ...",
+	[CMD_SIZE] = { "size", "--method kelly|fixed-fractional|vol-target|risk-parity ...",
 	               "position size and its derivation, exact decimals" },
+	[CMD_STOPS] = { "stops", "[FILE...] | set NAME VALUE | unset NAME | show",
+	                "stop orders for open positions, on event time; stop parameters and states" },
 	{ NULL, NULL, NULL },
 };
 
@@ -45,6 +48,9 @@ enum {
 	OPT_ROUND = 256, OPT_SCOPE, OPT_REASON, OPT_FORMAT, OPT_UNBUFFERED, OPT_POLL, OPT_METHOD,
 	OPT_EQUITY, OPT_WIN_RATE, OPT_PAYOFF, OPT_KELLY_FRACTION, OPT_CAP, OPT_RISK, OPT_ENTRY,
 	OPT_STOP, OPT_TARGET_VOL, OPT_VOL, OPT_PRICE, OPT_LOT,
+	OPT_STOP_PX, OPT_STOP_PCT, OPT_TRAIL_PCT, OPT_TRAIL_ATR, OPT_ATR_STOP, OPT_ATR_PERIOD,
+	OPT_MAX_HOLD, OPT_BREAKEVEN_PCT, OPT_LOCK_PCT, OPT_LOCK_AFTER_PCT, OPT_WEIGHTING,
+	OPT_SYMBOLS, OPT_INTERVAL,
 };
 
 static const struct lyra_opt opts[] = {
@@ -67,6 +73,19 @@ static const struct lyra_opt opts[] = {
 	{ "vol", OPT_VOL, "V", "size vol-target: the instrument's annualised volatility" },
 	{ "price", OPT_PRICE, "PX", "size: also print the quantity at this price" },
 	{ "lot", OPT_LOT, "L", "size: round the quantity down to this lot" },
+	{ "weighting", OPT_WEIGHTING, "W", "size risk-parity: erc (default) or inverse-vol" },
+	{ "symbols", OPT_SYMBOLS, "LIST", "size risk-parity: only these symbols (comma list)" },
+	{ "interval", OPT_INTERVAL, "I", "size risk-parity: only candles of this interval" },
+	{ "stop-px", OPT_STOP_PX, "PX", "stops: fixed stop price" },
+	{ "stop-pct", OPT_STOP_PCT, "P", "stops: fixed stop, percent from the entry" },
+	{ "trail-pct", OPT_TRAIL_PCT, "P", "stops: trailing stop, percent from the best price" },
+	{ "trail-atr", OPT_TRAIL_ATR, "K", "stops: trailing stop, K x ATR from the best price" },
+	{ "atr-stop", OPT_ATR_STOP, "K", "stops: initial stop, K x ATR from the entry" },
+	{ "atr-period", OPT_ATR_PERIOD, "N", "stops: candles in the ATR (default 14)" },
+	{ "max-hold", OPT_MAX_HOLD, "D", "stops: close a position held this long (event time)" },
+	{ "breakeven-pct", OPT_BREAKEVEN_PCT, "P", "stops: stop to the entry after P percent profit" },
+	{ "lock-pct", OPT_LOCK_PCT, "P", "stops: keep P percent of the best open profit" },
+	{ "lock-after-pct", OPT_LOCK_AFTER_PCT, "P", "stops: lock only after P percent profit" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -80,6 +99,9 @@ static const char *const usage[] = {
 	"size --method kelly --equity E --win-rate P --payoff B [--kelly-fraction F] [--cap C]",
 	"size --method fixed-fractional --equity E --risk R --entry PX --stop PX [--cap C]",
 	"size --method vol-target --equity E --target-vol V --vol V [--cap C] [--price PX]",
+	"size --method risk-parity --equity E [--weighting erc|inverse-vol] [--symbols L] [FILE...]",
+	"stops [--trail-pct P] [--stop-pct P] [--max-hold D] ... [FILE...]",
+	"stops set NAME VALUE [--scope SCOPE] | stops unset NAME [--scope SCOPE] | stops show",
 	NULL,
 };
 
@@ -94,7 +116,11 @@ struct args {
 	const char *scope, *reason, *method;
 	enum lyra_format format;
 	const char *equity, *win_rate, *payoff, *kelly_fraction, *cap, *risk, *entry, *stop;
-	const char *target_vol, *vol, *price, *lot;
+	const char *target_vol, *vol, *price, *lot, *weighting, *symbols, *interval;
+	/* stops: parameter name and value pairs from the options, in the order given */
+	const char *stop_opt[16][2];
+	int nstop_opt;
+	char max_hold[32];
 };
 
 static struct lyra_cli cli;
@@ -118,7 +144,9 @@ static int is_observed(const char *t, size_t n)
 
 
 
-static const char *const breakers[] = { "daily_loss", "drawdown_pct", "reject_storm" };
+static const char *const breakers[] = { "daily_loss", "drawdown_pct", "reject_storm",
+                                        "venue_errors" };
+#define NBREAKERS (sizeof breakers / sizeof breakers[0])
 
 /* lyra_riskcheck_state{state=...}: 1 for the stored trading state, 0 for the other two. */
 static void state_metric(struct lyra_metrics *m)
@@ -141,14 +169,15 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 	struct lyra_ndjson_in *in;
 	struct lyra_line line;
 	struct lyra_metrics *m = NULL;
-	int64_t passed = 0, rejected = 0, trips[3] = { 0 }, last_poll, version;
+	int64_t passed = 0, rejected = 0, trips[NBREAKERS] = { 0 }, last_poll, version;
 	int status, stop = 0;
 	char why[256];
 
 	require("risk.read");
 	if (!r)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
-	if (lyra_risk_load(r, store) != 0 || (version = lyra_risk_store_version(store)) < 0)
+	if (lyra_risk_load(r, store) != 0 || lyra_risk_load_fills(r, store) != 0 ||
+	    (version = lyra_risk_store_version(store)) < 0)
 		lyra_die_last();
 	last_poll = lyra_mono_us();
 	in = lyra_ndjson_open("riskcheck", ops, nops, cli.strict);
@@ -210,7 +239,7 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 		const char *reason;
 		if (lyra_risk_tripped(r, &ns, &reason)) {
 			lyra_warn("breaker tripped: %s -> %s", reason, lyra_risk_state_name(ns));
-			for (size_t i = 0; i < 3; i++)
+			for (size_t i = 0; i < NBREAKERS; i++)
 				if (strncmp(reason, breakers[i], strlen(breakers[i])) == 0)
 					trips[i]++;
 			if (lyra_risk_state_set(store, me.name, ns, reason, 1) != 0)
@@ -234,7 +263,7 @@ static int cmd_check(const struct args *a, char **ops, int nops)
 		                     (int64_t)lyra_ndjson_rejected(in));
 		lyra_metrics_declare(m, "riskcheck_breaker_trips_total", LYRA_METRIC_COUNTER,
 		                     "circuit breakers tripped, by breaker");
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < NBREAKERS; i++) {
 			char labels[48];
 			snprintf(labels, sizeof labels, "breaker=\"%s\"", breakers[i]);
 			lyra_metrics_set_int(m, "riskcheck_breaker_trips_total", labels, trips[i]);
@@ -560,15 +589,218 @@ static void arith(int rc)
 		lyra_die(LYRA_EX_DATAERR, "size: %s", lyra_error_msg());
 }
 
-static int cmd_size(const struct args *a)
+/* ---- size --method risk-parity ---- */
+
+#define RP_MAX 64
+
+struct rp_close {
+	int64_t ts;
+	struct lyra_dec close;
+};
+
+struct rp_asset {
+	char symbol[64];
+	struct rp_close *c;
+	size_t n, cap;
+};
+
+static int rp_cmp(const void *a, const void *b)
+{
+	const struct rp_close *x = a, *y = b;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static int in_csv(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, item, n) == 0)
+			return 1;
+		p += k + (p[k] != 0);
+	}
+	return 0;
+}
+
+/* One candle: its close joins its symbol's series. 0, or -1 with error.h. */
+static int rp_add(struct rp_asset *as, int *na, const struct args *a, const json_t *rec)
+{
+	const char *sym = lyra_json_get_str(rec, "symbol"), *iv = lyra_json_get_str(rec, "interval");
+	struct rp_close c;
+	if (!sym || !iv || lyra_json_get_ts(rec, "ts", &c.ts) != 0 ||
+	    lyra_json_get_dec(rec, "close", &c.close) != 0)
+		return lyra_error_wrap("candle");
+	if (lyra_dec_sign(c.close) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "candle: close must be positive");
+	if ((a->symbols && !in_csv(a->symbols, sym)) || (a->interval && strcmp(a->interval, iv) != 0))
+		return 0;
+	int i;
+	for (i = 0; i < *na && strcmp(as[i].symbol, sym) != 0; i++)
+		;
+	if (i == *na) {
+		if (*na == RP_MAX || strlen(sym) >= sizeof as[i].symbol)
+			return lyra_error(LYRA_EX_DATAERR, "risk parity: at most %d symbols", RP_MAX);
+		snprintf(as[i].symbol, sizeof as[i].symbol, "%s", sym);
+		(*na)++;
+	}
+	struct rp_asset *x = &as[i];
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 64;
+		struct rp_close *q = realloc(x->c, nc * sizeof *q);
+		if (!q)
+			return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		x->c = q;
+		x->cap = nc;
+	}
+	x->c[x->n++] = c;
+	return 0;
+}
+
+/* Candle closes from FILEs (or the store's recorded candles when none is named), aligned on
+ * the timestamps every symbol has; simple returns; weights; exact sizes. */
+static int size_risk_parity(const struct args *a, struct lyra_dec equity, char **ops, int nops)
+{
+	struct rp_asset as[RP_MAX];
+	int na = 0, erc, status = 0;
+	char why[256], b1[LYRA_DEC_STRLEN], b2[LYRA_DEC_STRLEN], b3[LYRA_DEC_STRLEN];
+	memset(as, 0, sizeof as);
+	if (!a->weighting || strcmp(a->weighting, "erc") == 0)
+		erc = 1;
+	else if (strcmp(a->weighting, "inverse-vol") == 0)
+		erc = 0;
+	else
+		lyra_usage_error("--weighting: '%s' is not erc or inverse-vol", a->weighting);
+	if (nops > 0) {
+		struct lyra_ndjson_in *in = lyra_ndjson_open("riskcheck", ops, nops, 1);
+		struct lyra_line line;
+		if (!in)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		while (lyra_ndjson_next(in, &line) == 1) {
+			const char *t, *pwhy;
+			size_t tlen;
+			if (lyra_record_peek_type(line.buf, line.len, &t, &tlen, &pwhy) != 0) {
+				lyra_ndjson_reject(in, &line, "%s", pwhy);
+				break;
+			}
+			if (!lyra_type_is(t, tlen, "candle"))
+				continue;
+			json_t *rec = lyra_record_parse(line.buf, line.len, why, sizeof why);
+			if (!rec || rp_add(as, &na, a, rec) != 0) {
+				lyra_ndjson_reject(in, &line, "%s", rec ? lyra_error_msg() : why);
+				json_decref(rec);
+				break;
+			}
+			json_decref(rec);
+		}
+		status = lyra_ndjson_status(in);
+		lyra_ndjson_close(in);
+		if (status != 0)
+			return status;
+	} else {
+		sqlite3_stmt *st = lyra_store_prepare(store, "SELECT line FROM md_record WHERE "
+		                                      "type = 'candle' ORDER BY ts, id");
+		int rc;
+		if (!st)
+			lyra_die_last();
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *rec = lyra_record_parse(sqlite3_column_blob(st, 0),
+			                                (size_t)sqlite3_column_bytes(st, 0), why, sizeof why);
+			if (!rec || rp_add(as, &na, a, rec) != 0)
+				lyra_die(LYRA_EX_DATAERR, "stored candle: %s", rec ? lyra_error_msg() : why);
+			json_decref(rec);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			lyra_die(LYRA_EX_IOERR, "cannot read stored candles");
+	}
+	if (na < 2)
+		lyra_die(LYRA_EX_DATAERR, "size: risk parity needs candles of at least 2 symbols, got %d",
+		         na);
+	for (int i = 0; i < na; i++) {
+		size_t m = 0;
+		qsort(as[i].c, as[i].n, sizeof *as[i].c, rp_cmp);
+		for (size_t j = 0; j < as[i].n; j++) {   /* a later candle for the same ts wins */
+			if (m && as[i].c[m - 1].ts == as[i].c[j].ts)
+				m--;
+			as[i].c[m++] = as[i].c[j];
+		}
+		as[i].n = m;
+	}
+	/* the timestamps every symbol has: a row of closes each */
+	size_t rows = 0;
+	struct lyra_dec *closes = malloc(as[0].n * (size_t)na * sizeof *closes);
+	if (!closes)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	for (size_t j = 0; j < as[0].n; j++) {
+		int all = 1;
+		for (int i = 0; i < na && all; i++) {
+			struct rp_close key = { as[0].c[j].ts, lyra_dec_zero() };
+			struct rp_close *f = bsearch(&key, as[i].c, as[i].n, sizeof key, rp_cmp);
+			if (!f)
+				all = 0;
+			else
+				closes[rows * (size_t)na + (size_t)i] = f->close;
+		}
+		rows += all;
+	}
+	int n = rows > 1 ? (int)rows - 1 : 0;
+	double *ret = malloc(((size_t)n * (size_t)na + 1) * sizeof *ret);
+	double vol[RP_MAX], w[RP_MAX], rc[RP_MAX];
+	if (!ret)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	for (int t = 0; t < n; t++)
+		for (int i = 0; i < na; i++) {
+			char x[LYRA_DEC_STRLEN], y[LYRA_DEC_STRLEN];
+			lyra_dec_format(closes[(size_t)t * (size_t)na + (size_t)i], x);
+			lyra_dec_format(closes[(size_t)(t + 1) * (size_t)na + (size_t)i], y);
+			ret[t * na + i] = strtod(y, NULL) / strtod(x, NULL) - 1;
+		}
+	if (lyra_risk_parity(ret, n, na, erc, vol, w, rc) != 0)
+		lyra_die(LYRA_EX_DATAERR, "size: %s", lyra_error_msg());
+	printf("weighting: %s\n", erc ? "erc (equal risk contribution)" : "inverse-vol");
+	printf("returns: %d per symbol, simple, from %zu aligned closes\n", n, rows);
+	for (int i = 0; i < na; i++) {
+		struct lyra_dec wd, size, qty, px = closes[(rows - 1) * (size_t)na + (size_t)i];
+		char wb[32], vb[32], rb[32];
+		snprintf(wb, sizeof wb, "%.8f", w[i]);
+		snprintf(vb, sizeof vb, "%.8f", vol[i]);
+		snprintf(rb, sizeof rb, "%.6f", rc[i]);
+		if (lyra_dec_parse_cstr(wb, &wd) != 0)
+			lyra_die(LYRA_EX_DATAERR, "size: bad weight");
+		arith(lyra_dec_mul_exact(equity, wd, &size));
+		arith(lyra_dec_div(size, px, Q, LYRA_ROUND_DOWN, &qty));
+		if (a->lot) {
+			struct lyra_dec lot = need_dec("lot", a->lot);
+			if (lyra_dec_is_zero(lot))
+				lyra_usage_error("--lot must be above 0");
+			arith(lyra_dec_round_to(qty, lot, LYRA_ROUND_DOWN, &qty));
+		}
+		printf("%s: vol %s, weight %s, risk share %s\n", as[i].symbol, vb, wb, rb);
+		printf("%s: size %s = equity x weight = %s x %s\n", as[i].symbol, fmt(size, b1),
+		       fmt(equity, b2), wb);
+		printf("%s: qty %s = size / last close %s%s\n", as[i].symbol, fmt(qty, b1),
+		       fmt(px, b3), a->lot ? " (down to the lot)" : "");
+	}
+	free(ret);
+	free(closes);
+	for (int i = 0; i < na; i++)
+		free(as[i].c);
+	return LYRA_EX_OK;
+}
+
+static int cmd_size(const struct args *a, char **ops, int nops)
 {
 	char b1[LYRA_DEC_STRLEN], b2[LYRA_DEC_STRLEN], b3[LYRA_DEC_STRLEN], b4[LYRA_DEC_STRLEN];
 	struct lyra_dec equity, frac, size, t, one = lyra_dec_from_int(1);
 	if (!a->method)
-		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target)");
+		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target, risk-parity)");
 	equity = need_dec("equity", a->equity);
 	require("risk.size");
+	if (nops > 0 && strcmp(a->method, "risk-parity") != 0)
+		lyra_usage_error("unexpected argument '%s'", ops[0]);
 	printf("method: %s\n", a->method);
+	if (strcmp(a->method, "risk-parity") == 0)
+		return size_risk_parity(a, equity, ops, nops);
 	if (strcmp(a->method, "kelly") == 0) {
 		struct lyra_dec p = need_dec("win-rate", a->win_rate), b = need_dec("payoff", a->payoff);
 		struct lyra_dec kf = need_dec("kelly-fraction", a->kelly_fraction ? a->kelly_fraction : "0.5");
@@ -611,7 +843,8 @@ static int cmd_size(const struct args *a)
 		printf("fraction: %s = target_vol / vol = %s / %s\n", fmt(frac, b1), fmt(tv, b2),
 		       fmt(v, b3));
 	} else {
-		lyra_usage_error("size: unknown method '%s' (kelly, fixed-fractional, vol-target)",
+		lyra_usage_error("size: unknown method '%s' (kelly, fixed-fractional, vol-target, "
+		                 "risk-parity)",
 		                 a->method);
 	}
 	if (a->cap) {
@@ -643,6 +876,194 @@ static int cmd_size(const struct args *a)
 		       a->lot ? " (down to the lot)" : "");
 	}
 	return LYRA_EX_OK;
+}
+
+/* ---- stops ---- */
+
+static const char *opt_name(int key)
+{
+	for (int i = 0; opts[i].name; i++)
+		if (opts[i].key == key)
+			return opts[i].name;
+	return "?";
+}
+
+static int is_stop_param(const char *name)
+{
+	const struct lyra_risk_limit_def *d = lyra_risk_limit_defs();
+	for (int i = 0; d[i].name; i++)
+		if (strcmp(d[i].name, name) == 0)
+			return d[i].stop;
+	return 0;
+}
+
+static int is_stop_input(const char *t, size_t n)
+{
+	return lyra_type_is(t, n, "fill") || lyra_type_is(t, n, "position") ||
+	       lyra_type_is(t, n, "bbo") || lyra_type_is(t, n, "trade") ||
+	       lyra_type_is(t, n, "book") || lyra_type_is(t, n, "candle") ||
+	       lyra_type_is(t, n, "order_event");
+}
+
+static int stops_filter(const struct args *a, char **ops, int nops)
+{
+	struct lyra_risk *params = lyra_risk_new();
+	struct lyra_stops *s;
+	struct lyra_ndjson_in *in;
+	struct lyra_line line;
+	int64_t emitted = 0;
+	int stop = 0;
+	char why[256];
+
+	require("risk.read");
+	if (!params)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (lyra_risk_load(params, store) != 0)
+		lyra_die_last();
+	for (int i = 0; i < a->nstop_opt; i++)
+		if (lyra_risk_limit_set(params, "global", a->stop_opt[i][0], a->stop_opt[i][1]) != 0)
+			lyra_die_last();
+	if (!(s = lyra_stops_new(params, store, me.name)))
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (lyra_stops_load(s) != 0)
+		lyra_die_last();
+	in = lyra_ndjson_open("riskcheck", ops, nops, cli.strict);
+	if (!in)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	lyra_out_init(a->unbuffered || lyra_ndjson_live(ops, nops));
+	json_t *orders = json_array();
+	if (!orders)
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	while (!stop && lyra_ndjson_next(in, &line) == 1) {
+		const char *t, *pwhy;
+		size_t tlen;
+		if (lyra_record_peek_type(line.buf, line.len, &t, &tlen, &pwhy) != 0) {
+			stop = lyra_ndjson_reject(in, &line, "%s", pwhy) != 0;
+			continue;
+		}
+		if (!is_stop_input(t, tlen)) {
+			if (lyra_out_raw(line.buf, line.len) != 0)
+				lyra_die_last();
+			continue;
+		}
+		json_t *rec = lyra_record_parse(line.buf, line.len, why, sizeof why);
+		if (!rec) {
+			stop = lyra_ndjson_reject(in, &line, "%s", why) != 0;
+			continue;
+		}
+		char type[32];
+		snprintf(type, sizeof type, "%.*s", (int)tlen, t);
+		json_array_clear(orders);
+		int rc = lyra_stops_observe(s, type, rec, orders);
+		json_decref(rec);
+		if (rc != 0) {
+			if (lyra_error_code() != LYRA_EX_DATAERR)
+				lyra_die_last();
+			stop = lyra_ndjson_reject(in, &line, "%s", lyra_error_msg()) != 0;
+		} else if (lyra_out_raw(line.buf, line.len) != 0) {
+			lyra_die_last();
+		}
+		/* a stop that triggered goes out even when its record was refused afterwards */
+		for (size_t i = 0; i < json_array_size(orders); i++, emitted++)
+			if (lyra_out_json(json_array_get(orders, i)) != 0)
+				lyra_die_last();
+	}
+	json_decref(orders);
+	if (lyra_out_flush() != 0)
+		lyra_die_last();
+	int status = lyra_ndjson_status(in);
+	if (cli.metrics) {
+		struct lyra_metrics *m = lyra_metrics_new("riskcheck");
+		if (!m)
+			lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+		lyra_metrics_declare(m, "riskcheck_stop_orders_total", LYRA_METRIC_COUNTER,
+		                     "stop orders emitted by riskcheck stops");
+		lyra_metrics_set_int(m, "riskcheck_stop_orders_total", NULL, emitted);
+		if (lyra_metrics_write(m, cli.metrics) != 0) {
+			lyra_warn("%s", lyra_error_msg());
+			if (status == 0)
+				status = lyra_error_code();
+		}
+		lyra_metrics_free(m);
+	}
+	lyra_ndjson_close(in);
+	lyra_stops_free(s);
+	lyra_risk_free(params);
+	return status;
+}
+
+static int stops_show(const struct args *a)
+{
+	static const char *const heads[] = { "venue", "symbol", "qty", "entry", "best", "level",
+	                                     "rule", "status", "order_id", "opened" };
+	struct lyra_table *tab = NULL;
+	require("risk.read");
+	if (a->format == LYRA_FMT_NDJSON)
+		lyra_usage_error("stops show: --format is table or csv");
+	if (a->format == LYRA_FMT_TABLE && !(tab = lyra_table_new(heads, 10)))
+		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	if (!tab)
+		lyra_csv_row(stdout, heads, 10);
+	sqlite3_stmt *st = lyra_store_prepare(store, "SELECT venue, symbol, qty, cost, best_px, level, "
+	                                      "rule, status, order_id, open_ts FROM risk_stop "
+	                                      "ORDER BY venue, symbol");
+	int rc;
+	if (!st)
+		lyra_die_last();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c[10];
+		char q[LYRA_DEC_STRLEN], e[LYRA_DEC_STRLEN] = "", b[LYRA_DEC_STRLEN] = "",
+		     l[LYRA_DEC_STRLEN] = "", when[40] = "";
+		struct lyra_dec dq, dc, avg;
+		for (int i = 0; i < 9; i++)
+			c[i] = (const char *)sqlite3_column_text(st, i);
+		if (lyra_dec_parse_cstr(c[2], &dq) != 0 || lyra_dec_parse_cstr(c[3], &dc) != 0 ||
+		    lyra_dec_abs(dc, &dc) != 0 || lyra_dec_abs(dq, &avg) != 0 || lyra_dec_is_zero(avg) ||
+		    lyra_dec_div(dc, avg, 8, LYRA_ROUND_HALF_EVEN, &avg) != 0)
+			lyra_die(LYRA_EX_DATAERR, "stored stop %s %s is malformed", c[0], c[1]);
+		lyra_dec_format_trim(dq, q);
+		lyra_dec_format_trim(avg, e);
+		struct lyra_dec t;
+		if (lyra_dec_parse_cstr(c[4], &t) == 0)
+			lyra_dec_format_trim(t, b);
+		if (*c[5] && lyra_dec_parse_cstr(c[5], &t) == 0)
+			lyra_dec_format_trim(t, l);
+		lyra_time_format(sqlite3_column_int64(st, 9), when, sizeof when);
+		const char *cells[] = { c[0], c[1], q, e, b, l, c[6], c[7], c[8], when };
+		if (tab)
+			lyra_table_add(tab, cells);
+		else
+			lyra_csv_row(stdout, cells, 10);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		lyra_die(LYRA_EX_IOERR, "cannot read stops");
+	if (tab) {
+		lyra_table_print(tab, stdout);
+		lyra_table_free(tab);
+	}
+	return LYRA_EX_OK;
+}
+
+static int cmd_stops(const struct args *a, char **ops, int nops)
+{
+	const char *sub = nops ? ops[0] : NULL;
+	if (sub && (strcmp(sub, "set") == 0 || strcmp(sub, "unset") == 0)) {
+		int set = sub[0] == 's';
+		if (nops != (set ? 3 : 2))
+			lyra_usage_error("stops %s: expected %s", sub, set ? "NAME VALUE" : "NAME");
+		if (!is_stop_param(ops[1]))
+			lyra_usage_error("stops %s: '%s' is not a stop parameter (stop_px, stop_pct, "
+			                 "trail_pct, trail_atr, atr_stop, atr_period, max_hold_sec, "
+			                 "breakeven_pct, lock_pct, lock_after_pct)", sub, ops[1]);
+		return set ? limits_set(a, ops[1], ops[2]) : limits_unset(a, ops[1]);
+	}
+	if (sub && strcmp(sub, "show") == 0) {
+		if (nops != 1)
+			lyra_usage_error("stops show: unexpected argument '%s'", ops[1]);
+		return stops_show(a);
+	}
+	return stops_filter(a, ops, nops);
 }
 
 int main(int argc, char **argv)
@@ -679,6 +1100,32 @@ int main(int argc, char **argv)
 		case OPT_VOL: a.vol = arg; break;
 		case OPT_PRICE: a.price = arg; break;
 		case OPT_LOT: a.lot = arg; break;
+		case OPT_WEIGHTING: a.weighting = arg; break;
+		case OPT_SYMBOLS: a.symbols = arg; break;
+		case OPT_INTERVAL: a.interval = arg; break;
+		case OPT_STOP_PX: case OPT_STOP_PCT: case OPT_TRAIL_PCT: case OPT_TRAIL_ATR:
+		case OPT_ATR_STOP: case OPT_ATR_PERIOD: case OPT_BREAKEVEN_PCT: case OPT_LOCK_PCT:
+		case OPT_LOCK_AFTER_PCT: case OPT_MAX_HOLD: {
+			static const char *const names[] = { "stop_px", "stop_pct", "trail_pct", "trail_atr",
+			                                     "atr_stop", "atr_period", "max_hold_sec",
+			                                     "breakeven_pct", "lock_pct", "lock_after_pct" };
+			const char *name = names[c - OPT_STOP_PX];
+			if (c == OPT_MAX_HOLD) {
+				int64_t us;
+				if (lyra_duration_parse(arg, &us) != 0 || us <= 0)
+					lyra_usage_error("--max-hold: %s", lyra_error_msg());
+				snprintf(a.max_hold, sizeof a.max_hold, "%lld.%06lld",
+				         (long long)(us / LYRA_US_PER_SEC), (long long)(us % LYRA_US_PER_SEC));
+				arg = a.max_hold;
+			}
+			if (lyra_risk_limit_validate("global", name, arg) != 0)
+				lyra_usage_error("--%s: %s", opt_name(c), lyra_error_msg());
+			if (a.nstop_opt == 16)
+				lyra_usage_error("too many stop options");
+			a.stop_opt[a.nstop_opt][0] = name;
+			a.stop_opt[a.nstop_opt++][1] = arg;
+			break;
+		}
 		}
 	}
 	char **ops = cli.argv + cli.optind;
@@ -690,11 +1137,11 @@ int main(int argc, char **argv)
 		ops++;
 		nops--;
 	}
-	if (cmd != CMD_CHECK && cmd != CMD_LIMITS && nops > 0)
+	if (cmd != CMD_CHECK && cmd != CMD_LIMITS && cmd != CMD_STOPS && cmd != CMD_SIZE && nops > 0)
 		lyra_usage_error("unexpected argument '%s'", ops[0]);
 
 	if (cmd == CMD_SIZE && !a.method)
-		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target)");
+		lyra_usage_error("size: --method is required (kelly, fixed-fractional, vol-target, risk-parity)");
 	store = lyra_store_open(cli.db);
 	if (!store)
 		lyra_die_last();
@@ -708,7 +1155,8 @@ int main(int argc, char **argv)
 	case CMD_REDUCE: status = cmd_state(&a, LYRA_RISK_REDUCING); break;
 	case CMD_RESUME: status = cmd_state(&a, LYRA_RISK_ACTIVE); break;
 	case CMD_STATUS: status = cmd_status(); break;
-	default: status = cmd_size(&a); break;
+	case CMD_STOPS: status = cmd_stops(&a, ops, nops); break;
+	default: status = cmd_size(&a, ops, nops); break;
 	}
 	lyra_store_close(store);
 	lyra_cli_release(&cli);

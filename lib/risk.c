@@ -1,6 +1,7 @@
 /* risk.c: the pre-trade rule engine (limits, instrument rules, marks, positions and in-flight
  * orders from the stream, event-time order rates, breakers) and the risk tables of the store
  * (risk_limit; meta keys risk.state, risk.reason, risk.since). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,11 @@
 enum {
 	L_MAX_ORDER_NOTIONAL, L_MAX_ORDER_QTY, L_PRICE_BAND_PCT, L_MAX_POSITION, L_MAX_GROSS,
 	L_MAX_NET, L_MAX_OPEN_ORDERS, L_MAX_OPEN_POSITIONS, L_PER_SEC, L_PER_MIN, L_DAILY_LOSS,
-	L_DRAWDOWN_PCT, L_EQUITY, L_REJECT_STORM, L_ALLOWED_SYMBOLS, L_ALLOWED_VENUES, L_COUNT
+	L_DRAWDOWN_PCT, L_EQUITY, L_REJECT_STORM, L_ALLOWED_SYMBOLS, L_ALLOWED_VENUES,
+	L_MAX_LEVERAGE, L_MAX_CONC, L_STALE, L_VENUE_ERRORS,
+	/* stop parameters (riskcheck stops; lib/stops.c reads them with lyra_risk_limit_get) */
+	L_STOP_PX, L_STOP_PCT, L_TRAIL_PCT, L_TRAIL_ATR, L_ATR_STOP, L_ATR_PERIOD, L_MAX_HOLD,
+	L_BREAKEVEN_PCT, L_LOCK_PCT, L_LOCK_AFTER_PCT, L_COUNT
 };
 
 static const struct lyra_risk_limit_def defs[] = {
@@ -40,6 +45,33 @@ static const struct lyra_risk_limit_def defs[] = {
 	                     "rejects within a minute that trip HALTED (global)" },
 	[L_ALLOWED_SYMBOLS] = { "allowed_symbols", NULL, 1, "symbols that may trade (comma list)" },
 	[L_ALLOWED_VENUES] = { "allowed_venues", NULL, 1, "venues that may trade (comma list)" },
+	[L_MAX_LEVERAGE] = { "max_leverage", NULL, 0,
+	                     "largest gross exposure / equity (equity limit + realised + unrealised)" },
+	[L_MAX_CONC] = { "max_concentration_pct", NULL, 0,
+	                 "largest position in one symbol as a percentage of equity" },
+	[L_STALE] = { "stale_mark_sec", NULL, 0,
+	              "reject orders for a symbol whose latest mark is older (event-time seconds)" },
+	[L_VENUE_ERRORS] = { "venue_errors", "20", 0,
+	                     "orders refused by a venue within a minute that trip HALTED (global)" },
+	[L_STOP_PX] = { "stop_px", NULL, 0, "stops: fixed stop price", 1 },
+	[L_STOP_PCT] = { "stop_pct", NULL, 0, "stops: fixed stop, percent from the entry", 1 },
+	[L_TRAIL_PCT] = { "trail_pct", NULL, 0,
+	                  "stops: trailing stop, percent from the best price since entry", 1 },
+	[L_TRAIL_ATR] = { "trail_atr", NULL, 0,
+	                  "stops: trailing stop, ATR multiple from the best price since entry", 1 },
+	[L_ATR_STOP] = { "atr_stop", NULL, 0,
+	                 "stops: initial stop, ATR multiple from the entry (ATR when it opened)", 1 },
+	[L_ATR_PERIOD] = { "atr_period", "14", 0, "stops: candles in the average true range", 1 },
+	[L_MAX_HOLD] = { "max_hold_sec", NULL, 0, "stops: close after this long (event-time seconds)",
+	                 1 },
+	[L_BREAKEVEN_PCT] = { "breakeven_pct", NULL, 0,
+	                      "stops: move the stop to the entry once the best price is this percent "
+	                      "in profit", 1 },
+	[L_LOCK_PCT] = { "lock_pct", NULL, 0,
+	                 "stops: keep this percent of the best open profit per unit", 1 },
+	[L_LOCK_AFTER_PCT] = { "lock_after_pct", NULL, 0,
+	                       "stops: lock_pct starts once the best price is this percent in profit",
+	                       1 },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -125,6 +157,11 @@ int lyra_risk_limit_validate(const char *scope, const char *name, const char *va
 	if (lyra_dec_parse_cstr(value, &d) != 0 || lyra_dec_sign(d) < 0)
 		return lyra_error(LYRA_EX_USAGE, "bad value '%s' for '%s': expected a non-negative "
 		                  "decimal", value, name);
+	int64_t n;
+	if (i == L_ATR_PERIOD && (lyra_dec_to_int(d, &n) != 0 || n < 1 || n > 1000 ||
+	                          lyra_dec_cmp(d, lyra_dec_from_int(n)) != 0))
+		return lyra_error(LYRA_EX_USAGE, "bad value '%s' for '%s': expected a whole number "
+		                  "of candles, 1 to 1000", value, name);
 	return 0;
 }
 
@@ -133,6 +170,7 @@ int lyra_risk_limit_validate(const char *scope, const char *name, const char *va
 struct sym {
 	char *venue, *symbol;
 	int has_market, has_mark;
+	int64_t mark_ts;                      /* event time of the latest mark */
 	struct lyra_dec tick, lot, min_qty, min_notional, mark;
 	struct lyra_dec last_px;              /* price of the latest passed order (0: none) */
 	struct lyra_dec pos, avg_px;          /* signed base quantity, average entry */
@@ -164,7 +202,10 @@ struct lyra_risk {
 	size_t nsyms, capsyms;
 	struct inflight *fl;
 	size_t nfl, capfl;
-	struct ring passed, rejects;
+	struct ring passed, rejects, venue_err;
+	char **stored;                        /* "venue\ttrade_id" of the store's fills, sorted */
+	size_t nstored, capstored;
+	int loading;                          /* reading the store's fills: no breakers */
 	enum lyra_risk_state state;
 	char reason[256];
 	int tripped;
@@ -214,6 +255,7 @@ struct lyra_risk *lyra_risk_new(void)
 		return NULL;
 	r->passed.win[0] = LYRA_US_PER_SEC;
 	r->passed.win[1] = r->rejects.win[0] = r->rejects.win[1] = 60 * LYRA_US_PER_SEC;
+	r->venue_err.win[0] = r->venue_err.win[1] = 60 * LYRA_US_PER_SEC;
 	for (int i = 0; i < L_COUNT; i++)
 		if (defs[i].def)
 			lyra_dec_parse_cstr(defs[i].def, &r->defval[i]);
@@ -246,6 +288,10 @@ void lyra_risk_free(struct lyra_risk *r)
 	free(r->fl);
 	free(r->passed.t);
 	free(r->rejects.t);
+	free(r->venue_err.t);
+	for (size_t i = 0; i < r->nstored; i++)
+		free(r->stored[i]);
+	free(r->stored);
 	free(r);
 }
 
@@ -368,6 +414,22 @@ static int limit_for(const struct lyra_risk *r, int name, const char *venue, con
 	return 0;
 }
 
+int lyra_risk_limit_get(const struct lyra_risk *r, const char *name, const char *venue,
+                        const char *symbol, const char *strategy, struct lyra_dec *val,
+                        const char **text, const char **scope)
+{
+	struct eff e;
+	int n = def_find(name);
+	if (n < 0 || !limit_for(r, n, venue, symbol, strategy, &e))
+		return 0;
+	*val = e.val;
+	if (text)
+		*text = e.text;
+	if (scope)
+		*scope = e.scope;
+	return 1;
+}
+
 static int sym_find(struct lyra_risk *r, const char *venue, const char *symbol, int create)
 {
 	for (size_t i = 0; i < r->nsyms; i++)
@@ -429,11 +491,15 @@ static int set_mark(struct lyra_risk *r, const json_t *rec, struct lyra_dec mark
 	const char *v = lyra_json_get_str(rec, "venue"), *s = lyra_json_get_str(rec, "symbol");
 	if (!v || !s)
 		return lyra_error(LYRA_EX_DATAERR, "missing field '%s'", v ? "symbol" : "venue");
+	int64_t ts;
+	if (lyra_json_get_ts(rec, "ts", &ts) != 0)
+		return -1;
 	int i = sym_find(r, v, s, 1);
 	if (i < 0)
 		return -1;
 	r->syms[i].mark = mark;
 	r->syms[i].has_mark = 1;
+	r->syms[i].mark_ts = ts;
 	return 0;
 }
 
@@ -516,11 +582,27 @@ int lyra_risk_daily_loss(const struct lyra_risk *r, struct lyra_dec *loss, struc
 	return on;
 }
 
+/* Equity for the drawdown breaker and the leverage and concentration rules: the equity limit
+ * plus realised PnL plus unrealised PnL at the marks. 0 when no equity limit is set. */
+static int equity_now(const struct lyra_risk *r, struct lyra_dec *out, int *on)
+{
+	struct eff eq;
+	struct lyra_dec u;
+	*on = limit_for(r, L_EQUITY, NULL, NULL, NULL, &eq);
+	if (!*on)
+		return 0;
+	if (unrealised(r, &u) != 0 || dadd(eq.val, r->realised, out) != 0 || dadd(*out, u, out) != 0)
+		return -1;
+	return 0;
+}
+
 static int breakers_after_fill(struct lyra_risk *r)
 {
 	struct eff e;
 	char buf[LYRA_DEC_STRLEN], why[256];
 	struct lyra_dec loss;
+	if (r->loading)
+		return 0;
 	if (limit_for(r, L_DAILY_LOSS, NULL, NULL, NULL, &e) && lyra_dec_sign(r->daily) < 0) {
 		lyra_dec_neg(r->daily, &loss);
 		if (lyra_dec_cmp(loss, e.val) > 0) {
@@ -529,13 +611,13 @@ static int breakers_after_fill(struct lyra_risk *r)
 			trip(r, LYRA_RISK_REDUCING, why);
 		}
 	}
-	struct eff eq, dd;
-	if (limit_for(r, L_EQUITY, NULL, NULL, NULL, &eq) &&
-	    limit_for(r, L_DRAWDOWN_PCT, NULL, NULL, NULL, &dd)) {
-		struct lyra_dec u, equity, drop, lhs, rhs;
-		if (unrealised(r, &u) != 0 || dadd(eq.val, r->realised, &equity) != 0 ||
-		    dadd(equity, u, &equity) != 0)
-			return -1;
+	struct eff dd;
+	int on;
+	struct lyra_dec equity;
+	if (equity_now(r, &equity, &on) != 0)
+		return -1;
+	if (on && limit_for(r, L_DRAWDOWN_PCT, NULL, NULL, NULL, &dd)) {
+		struct lyra_dec drop, lhs, rhs;
 		if (!r->has_peak || lyra_dec_cmp(equity, r->peak) > 0) {
 			r->peak = equity;
 			r->has_peak = 1;
@@ -559,6 +641,36 @@ static int breakers_after_fill(struct lyra_risk *r)
 	return 0;
 }
 
+/* A fill reduces the in-flight order it belongs to (by client order id). */
+static int inflight_fill(struct lyra_risk *r, struct sym *s, const char *id, struct lyra_dec qty)
+{
+	int f = inflight_find(r, id);
+	if (f >= 0) {
+		struct inflight *o = &r->fl[f];
+		struct lyra_dec *sd = o->buy ? &s->fl_buy : &s->fl_sell;
+		struct lyra_dec take = lyra_dec_cmp(qty, o->rem) < 0 ? qty : o->rem;
+		if (dsub(o->rem, take, &o->rem) != 0 || dsub(*sd, take, sd) != 0)
+			return -1;
+		if (lyra_dec_sign(o->rem) <= 0)
+			inflight_drop(r, f);
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int stored_has(const struct lyra_risk *r, const char *venue, const char *trade_id)
+{
+	char key[320], *k = key;
+	if (!r->nstored || !trade_id)
+		return 0;
+	snprintf(key, sizeof key, "%s\t%s", venue, trade_id);
+	return bsearch(&k, r->stored, r->nstored, sizeof *r->stored, cmp_str) != NULL;
+}
+
 static int observe_fill(struct lyra_risk *r, const json_t *rec)
 {
 	const char *v = lyra_json_get_str(rec, "venue"), *sy = lyra_json_get_str(rec, "symbol");
@@ -580,6 +692,13 @@ static int observe_fill(struct lyra_risk *r, const json_t *rec)
 		return -1;
 	struct sym *s = &r->syms[i];
 	int buy = side[0] == 'b';
+	if (!r->loading && stored_has(r, v, lyra_json_get_str(rec, "trade_id"))) {
+		/* counted from the store already: only the in-flight order it belongs to moves */
+		s->mark = px;
+		s->has_mark = 1;
+		s->mark_ts = ts;
+		return inflight_fill(r, s, id, qty);
+	}
 	struct lyra_dec delta = qty, real = lyra_dec_zero(), t;
 	if (!buy)
 		lyra_dec_neg(qty, &delta);
@@ -623,16 +742,9 @@ static int observe_fill(struct lyra_risk *r, const json_t *rec)
 		return -1;
 	s->mark = px;
 	s->has_mark = 1;
-	int f = inflight_find(r, id);
-	if (f >= 0) {
-		struct inflight *o = &r->fl[f];
-		struct lyra_dec *sd = o->buy ? &s->fl_buy : &s->fl_sell;
-		struct lyra_dec take = lyra_dec_cmp(qty, o->rem) < 0 ? qty : o->rem;
-		if (dsub(o->rem, take, &o->rem) != 0 || dsub(*sd, take, sd) != 0)
-			return -1;
-		if (lyra_dec_sign(o->rem) <= 0)
-			inflight_drop(r, f);
-	}
+	s->mark_ts = ts;
+	if (inflight_fill(r, s, id, qty) != 0)
+		return -1;
 	return breakers_after_fill(r);
 }
 
@@ -694,6 +806,23 @@ int lyra_risk_observe(struct lyra_risk *r, const char *type, const json_t *rec)
 			if (f >= 0)
 				inflight_drop(r, f);
 		}
+		/* a refusal by the venue itself: oms names the error kind in "error" */
+		struct eff e;
+		int64_t ts;
+		if (strcmp(st, "rejected") == 0 && json_is_string(json_object_get(rec, "error"))) {
+			if (lyra_json_get_ts(rec, "ts", &ts) != 0 || ring_push(&r->venue_err, ts) != 0)
+				return -1;
+			int64_t n = ring_count(&r->venue_err, 0, ts);
+			if (limit_for(r, L_VENUE_ERRORS, NULL, NULL, NULL, &e) &&
+			    lyra_dec_cmp(lyra_dec_from_int(n), e.val) > 0) {
+				const char *v = json_string_value(json_object_get(rec, "venue"));
+				char why[200];
+				snprintf(why, sizeof why, "venue_errors: %lld orders refused by the venue "
+				         "within a minute exceed %s (last: %s)", (long long)n, e.text,
+				         v ? v : "?");
+				trip(r, LYRA_RISK_HALTED, why);
+			}
+		}
 		return 0;
 	}
 	return 0;
@@ -734,6 +863,33 @@ static int cmp_rule(struct check *c, const char *rule, const struct eff *e, stru
 	}
 	pass_rule(c, rule);
 	return 0;
+}
+
+/* value / equity x mul against a limit, compared exactly (value x mul <= limit x equity); the
+ * failure reports the ratio to 6 places. Without a positive equity the rule fails. */
+static int ratio_rule(struct check *c, const char *rule, const struct eff *e, struct lyra_dec value,
+                      struct lyra_dec equity, int has_equity, int mul)
+{
+	struct lyra_dec lhs, rhs, q;
+	char buf[LYRA_DEC_STRLEN];
+	if (!has_equity)
+		return fail_rule(c, rule, e->scope, e->text, "no equity limit");
+	if (lyra_dec_sign(equity) <= 0) {
+		lyra_dec_format_trim(equity, buf);
+		char v[LYRA_DEC_STRLEN + 16];
+		snprintf(v, sizeof v, "equity %s", buf);
+		return fail_rule(c, rule, e->scope, e->text, v);
+	}
+	if (dmul(value, lyra_dec_from_int(mul), &lhs) != 0 || dmul(e->val, equity, &rhs) != 0)
+		return -1;
+	if (lyra_dec_cmp(lhs, rhs) <= 0) {
+		pass_rule(c, rule);
+		return 0;
+	}
+	if (lyra_dec_div(lhs, equity, 6, LYRA_ROUND_HALF_EVEN, &q) != 0)
+		return -1;
+	lyra_dec_format_trim(q, buf);
+	return fail_rule(c, rule, e->scope, e->text, buf);
 }
 
 static int in_list(const char *list, const char *item)
@@ -898,6 +1054,20 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 		goto fail;
 	struct sym *s = &r->syms[si];
 
+	if (limit_for(r, L_STALE, venue, symbol, strategy, &e)) {
+		struct lyra_dec age;
+		if (!s->has_mark) {
+			if (fail_rule(&c, "stale_mark_sec", e.scope, e.text, "no mark") != 0)
+				goto fail;
+		} else if (lyra_dec_div(lyra_dec_from_int(ts - s->mark_ts),
+		                        lyra_dec_from_int(LYRA_US_PER_SEC), 6, LYRA_ROUND_HALF_EVEN,
+		                        &age) != 0) {
+			goto fail;
+		} else if (cmp_rule(&c, "stale_mark_sec", &e, lyra_dec_normalize(age)) != 0) {
+			goto fail;
+		}
+	}
+
 	/* the price every notional rule uses: the order's, or the mark for a market order */
 	int priced = has_px || s->has_mark;
 	struct lyra_dec ref = has_px ? px : s->mark;
@@ -988,6 +1158,20 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 		if (limit_for(r, L_MAX_OPEN_POSITIONS, venue, symbol, strategy, &e)) {
 			if (cmp_rule(&c, "max_open_positions", &e,
 			             lyra_dec_from_int(open_pos + 1)) != 0)
+				goto fail;
+		}
+		struct eff lev, con;
+		int has_lev = limit_for(r, L_MAX_LEVERAGE, venue, symbol, strategy, &lev);
+		int has_con = limit_for(r, L_MAX_CONC, venue, symbol, strategy, &con);
+		if (has_lev || has_con) {
+			struct lyra_dec equity;
+			int on;
+			if (equity_now(r, &equity, &on) != 0)
+				goto fail;
+			if (has_lev && ratio_rule(&c, "max_leverage", &lev, gross, equity, on, 1) != 0)
+				goto fail;
+			if (has_con && ratio_rule(&c, "max_concentration_pct", &con, mine, equity, on,
+			                          100) != 0)
 				goto fail;
 		}
 	}
@@ -1081,6 +1265,82 @@ fail:
 	return -1;
 }
 
+/* ---- risk parity ---- */
+
+int lyra_risk_parity(const double *ret, int n, int k, int erc, double *vol, double *w,
+                     double *rc)
+{
+	if (n < 2 || k < 1)
+		return lyra_error(LYRA_EX_DATAERR, "risk parity needs at least 2 returns per asset "
+		                  "(3 closes), got %d", n);
+	double *cov = calloc((size_t)k * (size_t)k, sizeof *cov), *mean = calloc((size_t)k, sizeof *mean);
+	int status = 0;
+	if (!cov || !mean) {
+		free(cov);
+		free(mean);
+		return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	}
+	for (int t = 0; t < n; t++)
+		for (int i = 0; i < k; i++)
+			mean[i] += ret[t * k + i] / n;
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++) {
+			double c = 0;
+			for (int t = 0; t < n; t++)
+				c += (ret[t * k + i] - mean[i]) * (ret[t * k + j] - mean[j]);
+			cov[i * k + j] = c / (n - 1);
+		}
+	for (int i = 0; i < k; i++) {
+		vol[i] = sqrt(cov[i * k + i]);
+		if (!(vol[i] > 0)) {
+			status = lyra_error(LYRA_EX_DATAERR, "asset %d never moved: no volatility", i + 1);
+			goto done;
+		}
+		w[i] = 1 / vol[i];
+	}
+	if (erc) {
+		/* minimise w'Cw/2 - sum(ln w_i)/k one coordinate at a time (Griveau-Billion, Richard
+		 * and Roncalli, 2013); the minimum has equal risk contributions once normalised */
+		int it;
+		for (it = 0; it < 10000; it++) {
+			double move = 0;
+			for (int i = 0; i < k; i++) {
+				double c = 0, s = cov[i * k + i];
+				for (int j = 0; j < k; j++)
+					if (j != i)
+						c += cov[i * k + j] * w[j];
+				double nw = (-c + sqrt(c * c + 4 * s / k)) / (2 * s);
+				move = fmax(move, fabs(nw - w[i]) / nw);
+				w[i] = nw;
+			}
+			if (move < 1e-13)
+				break;
+		}
+		if (it == 10000) {
+			status = lyra_error(LYRA_EX_DATAERR, "equal risk contribution did not converge");
+			goto done;
+		}
+	}
+	double sum = 0, var = 0;
+	for (int i = 0; i < k; i++)
+		sum += w[i];
+	for (int i = 0; i < k; i++)
+		w[i] /= sum;
+	for (int i = 0; i < k; i++) {
+		double m = 0;
+		for (int j = 0; j < k; j++)
+			m += cov[i * k + j] * w[j];
+		rc[i] = w[i] * m;
+		var += rc[i];
+	}
+	for (int i = 0; i < k; i++)
+		rc[i] = var > 0 ? rc[i] / var : 0;
+done:
+	free(cov);
+	free(mean);
+	return status;
+}
+
 /* ---- the store ---- */
 
 int lyra_risk_load(struct lyra_risk *r, struct lyra_store *st)
@@ -1109,6 +1369,52 @@ int lyra_risk_load(struct lyra_risk *r, struct lyra_store *st)
 		return -1;
 	lyra_risk_set_state(r, state, reason);
 	return 0;
+}
+
+int lyra_risk_load_fills(struct lyra_risk *r, struct lyra_store *st)
+{
+	sqlite3_stmt *s = lyra_store_prepare(st, "SELECT ts, venue, trade_id, symbol, side, px, qty, "
+	                                     "fee, fee_ccy FROM fills ORDER BY ts, id");
+	int rc, status = 0;
+	if (!s)
+		return -1;
+	r->loading = 1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *c[9];
+		for (int k = 1; k < 9; k++)
+			c[k] = (const char *)sqlite3_column_text(s, k);
+		json_t *f = json_pack("{sssIssssssssssssssss}", "type", "fill",
+		                      "ts", (json_int_t)sqlite3_column_int64(s, 0), "id", c[2],
+		                      "venue", c[1], "trade_id", c[2], "symbol", c[3], "side", c[4],
+		                      "px", c[5], "qty", c[6], "fee", c[7], "fee_ccy", c[8]);
+		char key[320];
+		if (!f || grow((void **)&r->stored, &r->capstored, r->nstored + 1,
+		               sizeof *r->stored) != 0) {
+			json_decref(f);
+			status = lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+			break;
+		}
+		snprintf(key, sizeof key, "%s\t%s", c[1], c[2]);
+		if (!(r->stored[r->nstored] = strdup(key))) {
+			json_decref(f);
+			status = lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+			break;
+		}
+		r->nstored++;
+		rc = observe_fill(r, f);
+		json_decref(f);
+		if (rc != 0) {
+			status = lyra_error_wrap("stored fill %s %s", c[1], c[2]);
+			break;
+		}
+	}
+	if (status == 0 && rc != SQLITE_DONE)
+		status = lyra_store_fail(st, "cannot read fills");
+	sqlite3_finalize(s);
+	r->loading = 0;
+	if (r->nstored)
+		qsort(r->stored, r->nstored, sizeof *r->stored, cmp_str);
+	return status;
 }
 
 int lyra_risk_limit_put(struct lyra_store *st, const char *scope, const char *name,

@@ -22,6 +22,7 @@ struct lyra_risk_limit_def {
 	const char *def;     /* default value, or NULL */
 	int list;            /* 1: a comma-separated list, 0: a non-negative decimal */
 	const char *help;
+	int stop;            /* 1: a parameter of `riskcheck stops`, not a pre-trade rule */
 };
 /* The table, terminated by {NULL}. */
 const struct lyra_risk_limit_def *lyra_risk_limit_defs(void);
@@ -43,6 +44,13 @@ void lyra_risk_free(struct lyra_risk *r);
 /* Set a limit in memory (validated as above); replaces an earlier value for scope and name. */
 int lyra_risk_limit_set(struct lyra_risk *r, const char *scope, const char *name,
                         const char *value);
+/* The effective value of a limit for an order on venue/symbol by strategy (any may be NULL):
+ * the most specific scope that has a value wins (strategy, symbol, venue, global, default).
+ * 1 with the value (text and scope borrowed from the engine, valid until the limits change),
+ * 0 when the limit is off or unknown. text and scope may be NULL. */
+int lyra_risk_limit_get(const struct lyra_risk *r, const char *name, const char *venue,
+                        const char *symbol, const char *strategy, struct lyra_dec *val,
+                        const char **text, const char **scope);
 /* Forget every limit set in memory (defaults remain). */
 void lyra_risk_limits_clear(struct lyra_risk *r);
 void lyra_risk_set_state(struct lyra_risk *r, enum lyra_risk_state s, const char *reason);
@@ -73,6 +81,20 @@ int lyra_risk_tripped(struct lyra_risk *r, enum lyra_risk_state *state, const ch
  * money or no fill was seen, into loss; the global daily_loss limit into limit. 1 when a
  * limit is in force, 0 when not (limit is then zero). For --metrics. */
 int lyra_risk_daily_loss(const struct lyra_risk *r, struct lyra_dec *loss, struct lyra_dec *limit);
+
+/* Read the store's fills (table fills, read-only) into the positions and realised PnL, as if
+ * they had come first in the stream (no breaker trips on them). A stream fill whose venue and
+ * trade_id the store already held is then not counted twice. 0, or -1 with error.h. */
+int lyra_risk_load_fills(struct lyra_risk *r, struct lyra_store *st);
+
+/* Risk-parity weights from returns (n observations x k assets, row-major; doubles: these are
+ * statistics, the sizes derived from them are exact decimals). erc 0: inverse volatility, 1:
+ * equal risk contribution (cyclical coordinate descent on the sample covariance). vol gets each
+ * asset's sample standard deviation, w the weights (sum 1), rc each asset's share of the
+ * portfolio variance (sum 1). 0, or -1 with error.h (LYRA_EX_DATAERR: fewer than 2
+ * observations, an asset that never moved, no convergence). */
+int lyra_risk_parity(const double *ret, int n, int k, int erc, double *vol, double *w,
+                     double *rc);
 
 /* ---- the store: table risk_limit and meta keys risk.state, risk.reason, risk.since ---- */
 

@@ -272,6 +272,75 @@ static const struct migration migrations[] = {
 	"	fills_mark INTEGER NOT NULL,\n"    /* order_fills rowid the totals include */
 	"	PRIMARY KEY (venue, asset)\n"
 	");\n" },
+	{ 10, /* riskcheck stops: one stop per venue and symbol (the position it guards, its entry,
+	       * the best price since, the level in force, armed or triggered), and the candle
+	       * window its ATR is computed from, so a restarted `riskcheck stops` resumes exactly */
+	"CREATE TABLE risk_stop (\n"
+	"	venue TEXT NOT NULL,\n"
+	"	symbol TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"        /* signed position */
+	"	cost TEXT NOT NULL,\n"       /* signed cost of the open quantity (average cost) */
+	"	open_ts INTEGER NOT NULL,\n" /* event time the position opened */
+	"	best_px TEXT NOT NULL,\n"    /* highest mark since (long), lowest (short) */
+	"	init_px TEXT NOT NULL,\n"    /* the ATR initial stop set when it opened, '' if none */
+	"	level TEXT NOT NULL,\n"      /* the stop price in force, '' if none */
+	"	rule TEXT NOT NULL,\n"       /* the rule that set it */
+	"	status TEXT NOT NULL,\n"     /* armed, triggered */
+	"	order_id TEXT NOT NULL DEFAULT '',\n"
+	"	updated_ts INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (venue, symbol)\n"
+	");\n"
+	"CREATE TABLE risk_stop_atr (\n"
+	"	venue TEXT NOT NULL,\n"
+	"	symbol TEXT NOT NULL,\n"
+	"	prev_close TEXT NOT NULL,\n"
+	"	trs TEXT NOT NULL,\n"        /* the latest true ranges, oldest first, space separated */
+	"	PRIMARY KEY (venue, symbol)\n"
+	");\n"
+	"CREATE TABLE risk_stop_fill (\n"  /* stream fills counted (a fill is counted once) */
+	"	venue TEXT NOT NULL,\n"
+	"	trade_id TEXT NOT NULL,\n"
+	"	PRIMARY KEY (venue, trade_id)\n"
+	");\n" },
+	{ 11, /* positions: the lot method recorded per financial year, lots named for a disposal
+	       * (specific identification), and transfers between the owner's own accounts */
+	"CREATE TABLE lot_method (\n"
+	"	fy INTEGER PRIMARY KEY,\n"              /* first year: 2025 is 2025-26 */
+	"	method TEXT NOT NULL CHECK (method IN ('fifo', 'lifo', 'hifo', 'specific')),\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	actor TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE lot_assign (\n"
+	"	disposal_fill INTEGER NOT NULL,\n"      /* fills.id of the disposal */
+	"	lot_fill INTEGER NOT NULL,\n"           /* fills.id that acquired the lot */
+	"	asset TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"
+	"	PRIMARY KEY (disposal_fill, lot_fill)\n"
+	");\n"
+	"CREATE TABLE transfers (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	ref TEXT NOT NULL UNIQUE,\n"            /* the owner's or venue's id: stored once */
+	"	ts INTEGER NOT NULL,\n"
+	"	asset TEXT NOT NULL,\n"
+	"	qty TEXT NOT NULL,\n"                   /* leaves from_acct */
+	"	fee TEXT NOT NULL,\n"                   /* of asset, within qty: to_acct gets qty - fee */
+	"	from_acct TEXT NOT NULL,\n"
+	"	to_acct TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX transfers_ts ON transfers(ts, id);\n" },
+	{ 12, /* backup: the point-in-time journal (journal.h), one changeset per committed
+	       * transaction, starting with an 'on' marker; each backup's journal head in the
+	       * catalogue, so prune trims only what no kept backup needs */
+	"CREATE TABLE backup_journal (\n"
+	"	seq INTEGER PRIMARY KEY,\n"
+	"	ts INTEGER NOT NULL,\n"
+	"	kind TEXT NOT NULL CHECK (kind IN ('tx', 'on', 'off')),\n"
+	"	changeset BLOB,\n"
+	"	sha256 BLOB\n"
+	");\n"
+	"INSERT INTO backup_journal (seq, ts, kind) VALUES (1,\n"
+	"	CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER), 'on');\n"
+	"ALTER TABLE backup ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;\n" },
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])

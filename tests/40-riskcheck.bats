@@ -259,11 +259,94 @@ lyra_riskcheck_state{prog="riskcheck",state="HALTED"} 1'
 	assert_output 'lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="daily_loss"} 1
 lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="drawdown_pct"} 0
 lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="reject_storm"} 0
+lyra_riskcheck_breaker_trips_total{prog="riskcheck",breaker="venue_errors"} 0
 lyra_riskcheck_daily_loss{prog="riskcheck"} 100.1
 lyra_riskcheck_daily_loss_limit{prog="riskcheck"} 100
 lyra_riskcheck_state{prog="riskcheck",state="ACTIVE"} 0
 lyra_riskcheck_state{prog="riskcheck",state="REDUCING"} 1
 lyra_riskcheck_state{prog="riskcheck",state="HALTED"} 0'
+}
+
+@test "stale marks, leverage and concentration; positions from the store's fills, counted once" {
+	run t riskcheck status   # creates the store
+	sql "INSERT INTO fills (ts, venue, trade_id, symbol, side, px, qty, fee, fee_ccy, fee_quote, line) VALUES (1000000, 'paper', 'S1', 'BTC/USDT', 'buy', '100', '4', '0', 'USDT', '0', '{}')"
+	printf '%s\n' 'global stale_mark_sec 5' 'global equity 1000' 'global max_leverage 2' \
+		'global max_concentration_pct 50' 'symbol:ETH/USDT max_concentration_pct 200' \
+		'global max_position 1000000' 'global max_gross_exposure 1000000' > "$BATS_TEST_TMPDIR/l.txt"
+	run t riskcheck limits import "$BATS_TEST_TMPDIR/l.txt"
+	[ "$status" -eq 0 ]
+	eth() { printf '{"type":"order","ts":%s,"id":"%s","venue":"paper","symbol":"%s","side":"buy","kind":"limit","px":"1000","qty":"%s"}\n' "$2" "$1" "${4:-ETH/USDT}" "$3"; }
+	{
+		echo '{"type":"fill","ts":1000000,"id":"x","venue":"paper","symbol":"BTC/USDT","side":"buy","px":"100","qty":"4","fee":"0","fee_ccy":"USDT","liquidity":"maker","trade_id":"S1"}'
+		echo '{"type":"bbo","ts":10000000,"venue":"paper","symbol":"BTC/USDT","bid_px":"99","bid_qty":"1","ask_px":"101","ask_qty":"1"}'
+		echo '{"type":"trade","ts":15000000,"venue":"paper","symbol":"ETH/USDT","id":"1","side":"buy","px":"1000","qty":"1"}'
+		order a 15000000 buy 100 1
+		order b 15000001 buy 100 0.01
+		eth c 15000000 1.5
+		eth d 15000000 0.001
+		eth e 15000000 0.001 XRP/USDT
+	} > "$BATS_TEST_TMPDIR/o.ndjson"
+	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/o.ndjson"
+	[ "$status" -eq 0 ]
+	# a: mark 5 s old, position 4 (stored) + 1 = 500 = 50% of equity 1000, gross 500: all at
+	[[ "${lines[3]}" == '{"type":"order","ts":15000000,"id":"a",'*'"stale_mark_sec",'*'"max_leverage","max_concentration_pct",'* ]]
+	[ "${lines[4]}" = '{"type":"reject","ts":15000001,"id":"b","venue":"paper","symbol":"BTC/USDT","side":"buy","kind":"limit","px":"100","qty":"0.01","reasons":[{"rule":"stale_mark_sec","scope":"global","limit":"5","value":"5.000001"},{"rule":"max_concentration_pct","scope":"global","limit":"50","value":"50.1"}]}' ]
+	# c: 1500 of ETH = 150% (symbol limit 200), gross 500 + 1500 = 2000 = 2x: at the limit
+	[[ "${lines[5]}" == '{"type":"order","ts":15000000,"id":"c",'* ]]
+	[[ "${lines[6]}" == *'"reasons":[{"rule":"max_leverage","scope":"global","limit":"2","value":"2.001"}]}' ]]
+	[[ "${lines[7]}" == *'"reasons":[{"rule":"stale_mark_sec","scope":"global","limit":"5","value":"no mark"}'* ]]
+}
+
+@test "the documented defaults: position 5000, exposure 13000, 10 open positions, daily loss 500, drawdown 15%" {
+	run pipeline "riskcheck limits show --format csv | tr -d '\\r' | grep ^default, | cut -d, -f2,3"
+	assert_output 'max_position,5000
+max_gross_exposure,13000
+max_open_positions,10
+daily_loss,500
+drawdown_pct,15
+reject_storm,50
+venue_errors,20
+atr_period,14'
+	o() { printf '{"type":"order","ts":%s,"id":"%s","venue":"paper","symbol":"%s","side":"buy","kind":"limit","px":"%s","qty":"1"}\n' "$1" "$1" "$2" "$3"; }
+	{
+		o 1 A/USDT 5000.01; o 2 A/USDT 4500; o 3 B/USDT 4500; o 4 C/USDT 4000.01; o 5 C/USDT 3999
+		for i in $(seq 6 13); do o "$i" "S$i/USDT" 0.0001; done
+	} > "$BATS_TEST_TMPDIR/o.ndjson"
+	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/o.ndjson"
+	[[ "${lines[0]}" == *'"reasons":[{"rule":"max_position","scope":"default","limit":"5000","value":"5000.01"}]}' ]]
+	[[ "${lines[3]}" == *'"reasons":[{"rule":"max_gross_exposure","scope":"default","limit":"13000","value":"13000.01"}]}' ]]
+	[[ "${lines[4]}" == '{"type":"order"'* ]]
+	[[ "${lines[11]}" == '{"type":"order"'* ]]     # the 10th symbol
+	[[ "${lines[12]}" == *'"reasons":[{"rule":"max_open_positions","scope":"default","limit":"10","value":"11"}]}' ]]
+	f() { printf '{"type":"fill","ts":%s,"id":"f%s","venue":"paper","symbol":"BTC/USDT","side":"%s","px":"%s","qty":"10","fee":"0","fee_ccy":"USDT","liquidity":"maker","trade_id":"%s"}\n' "$1" "$1" "$2" "$3" "$1"; }
+	{ f 1 buy 100; f 2 sell 50; f 3 buy 100; f 4 sell 99.999; } > "$BATS_TEST_TMPDIR/f.ndjson"
+	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/f.ndjson"
+	[ "$stderr" = "riskcheck: breaker tripped: daily_loss: realised loss 500.01 exceeds 500 -> REDUCING" ]
+	run t riskcheck resume
+	run t riskcheck limits set equity 1000
+	{ f 1 buy 100; f 2 sell 85; f 3 buy 100; f 4 sell 99.999; } > "$BATS_TEST_TMPDIR/f.ndjson"
+	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/f.ndjson"
+	[ "$stderr" = "riskcheck: breaker tripped: drawdown_pct: drawdown 15.001% exceeds 15% -> REDUCING" ]
+}
+
+@test "venue error rate: refusals by the venue within a minute trip HALTED" {
+	run t riskcheck limits set venue_errors 2
+	ev() { printf '{"type":"order_event","ts":%s,"id":"%s","venue":"binance","symbol":"BTC/USDT","status":"rejected"%s}\n' "$1" "$2" "${3:-}"; }
+	{
+		ev 1000000 a ',"error":"rate_limit"'
+		ev 2000000 b ',"reason":"trading halted"'
+		ev 61000000 c ',"error":"rate_limit"'
+		ev 62000000 d ',"error":"insufficient_funds"'
+		order e 63000000 buy 100 0.05
+		ev 62000001 f ',"error":"rate_limit"'
+		order g 63000000 buy 100 0.05
+	} > "$BATS_TEST_TMPDIR/o.ndjson"
+	run --separate-stderr t riskcheck check "$BATS_TEST_TMPDIR/o.ndjson"
+	[ "$status" -eq 0 ]
+	[[ "${lines[4]}" == '{"type":"order","ts":63000000,"id":"e"'* ]]
+	[[ "${lines[6]}" == *'"reasons":[{"rule":"halted","scope":"global","limit":"HALTED","value":"venue_errors: 3 orders refused by the venue within a minute exceed 2 (last: binance)"}]}' ]]
+	[ "$stderr" = "riskcheck: breaker tripped: venue_errors: 3 orders refused by the venue within a minute exceed 2 (last: binance) -> HALTED" ]
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'risk.breaker'")" -eq 1 ]
 }
 
 @test "size: kelly, fixed-fractional and vol-target against hand-computed values" {
@@ -290,4 +373,51 @@ lyra_riskcheck_state{prog="riskcheck",state="HALTED"} 0'
 	[ "$status" -eq 64 ]
 	run t riskcheck size --method kelly --equity 1
 	[ "$status" -eq 64 ]
+}
+
+@test "size risk-parity: inverse volatility and equal risk contribution, hand-computed" {
+	c() { printf '{"type":"candle","ts":%s,"venue":"paper","symbol":"%s","interval":"1d","open":"1","high":"%s","low":"%s","close":"%s","volume":"1"}\n' "$1" "$2" "$3" "$3" "$3"; }
+	# A returns +10%, -10%, +10%; B -5%, +5%, +5%: B's volatility is half A's, so the weights
+	# are 1/3 and 2/3 by inverse volatility, and by ERC too (two assets, any correlation)
+	{
+		c 1 A/USDT 100; c 1 B/USDT 100; c 2 A/USDT 110; c 2 B/USDT 95; c 3 A/USDT 99
+		c 3 B/USDT 99.75; c 4 A/USDT 108.9; c 4 B/USDT 104.7375; c 4 X/USDT 5
+		echo '{"type":"trade","ts":5,"venue":"paper","symbol":"A/USDT","id":"1","side":"buy","px":"1","qty":"1"}'
+	} > "$BATS_TEST_TMPDIR/c2"
+	for w in erc inverse-vol; do
+		run t riskcheck size --method risk-parity --weighting $w --equity 10000 --symbols A/USDT,B/USDT --lot 0.01 "$BATS_TEST_TMPDIR/c2"
+		[ "$status" -eq 0 ]
+		assert_line "returns: 3 per symbol, simple, from 4 aligned closes"
+		assert_line "A/USDT: vol 0.11547005, weight 0.33333333, risk share 0.500000"
+		assert_line "A/USDT: size 3333.3333 = equity x weight = 10000 x 0.33333333"
+		assert_line "A/USDT: qty 30.6 = size / last close 108.9 (down to the lot)"
+		assert_line "B/USDT: vol 0.05773503, weight 0.66666667, risk share 0.500000"
+		assert_line "B/USDT: qty 63.65 = size / last close 104.7375 (down to the lot)"
+	done
+	# three uncorrelated assets (orthogonal +-1%, +-2%, +-4% paths): ERC = inverse volatility,
+	# weights 4/7, 2/7, 1/7, a third of the risk each
+	{
+		c 1 A 100; c 1 B 100; c 1 C 100; c 2 A 101; c 2 B 102; c 2 C 104
+		c 3 A 102.01; c 3 B 99.96; c 3 C 99.84; c 4 A 100.9899; c 4 B 101.9592; c 4 C 95.8464
+		c 5 A 99.980001; c 5 B 99.920016; c 5 C 99.680256
+	} > "$BATS_TEST_TMPDIR/c3"
+	run t riskcheck size --method risk-parity --equity 7000 "$BATS_TEST_TMPDIR/c3"
+	[ "$status" -eq 0 ]
+	assert_line "weighting: erc (equal risk contribution)"
+	assert_line "A: vol 0.01154701, weight 0.57142857, risk share 0.333333"
+	assert_line "B: vol 0.02309401, weight 0.28571429, risk share 0.333333"
+	assert_line "C: vol 0.04618802, weight 0.14285714, risk share 0.333333"
+	assert_line "A: size 3999.99999 = equity x weight = 7000 x 0.57142857"
+	assert_line "C: qty 10.0320767635 = size / last close 99.680256"
+	# the same candles recorded in the store, no FILE
+	while read -r l; do
+		sql "INSERT INTO md_record (ts, type, venue, symbol, interval, hash, line) VALUES (json_extract('$l', '\$.ts'), 'candle', 'paper', json_extract('$l', '\$.symbol'), '1d', randomblob(16), '$l')"
+	done < "$BATS_TEST_TMPDIR/c3"
+	run t riskcheck size --method risk-parity --equity 7000 --weighting inverse-vol
+	[ "$status" -eq 0 ]
+	assert_line "B: size 2000.00003 = equity x weight = 7000 x 0.28571429"
+	run t riskcheck size --method risk-parity --equity 7000 --weighting equal "$BATS_TEST_TMPDIR/c3"
+	[ "$status" -eq 64 ]
+	run t riskcheck size --method risk-parity --equity 7000 --symbols A "$BATS_TEST_TMPDIR/c3"
+	[ "$status" -eq 65 ]
 }

@@ -376,6 +376,45 @@ static void test_breakers(void)
 	lyra_risk_free(r);
 }
 
+static void test_parity_and_equity_rules(void)
+{
+	/* A +-10%, B +-5% (half the volatility): 1/3 and 2/3 either way; uncorrelated 3 assets */
+	double ret[] = { 0.1, -0.05, -0.1, 0.05, 0.1, 0.05 }, vol[3], w[3], rc[3];
+	CHECK_INT(lyra_risk_parity(ret, 3, 2, 0, vol, w, rc), 0, "inverse-vol");
+	CHECK(w[0] > 0.333333333 && w[0] < 0.333333334 && w[1] > 0.666666666, "weights 1/3, 2/3");
+	CHECK_INT(lyra_risk_parity(ret, 3, 2, 1, vol, w, rc), 0, "erc");
+	CHECK(w[0] > 0.333333333 && w[0] < 0.333333334 && rc[0] > 0.4999999 && rc[0] < 0.5000001,
+	      "erc of two = inverse-vol, half the risk each");
+	double r3[] = { 0.01, 0.02, 0.04, 0.01, -0.02, -0.04, -0.01, 0.02, -0.04, -0.01, -0.02, 0.04 };
+	CHECK_INT(lyra_risk_parity(r3, 4, 3, 1, vol, w, rc), 0, "erc of three");
+	CHECK(w[0] > 4.0 / 7 - 1e-9 && w[0] < 4.0 / 7 + 1e-9 && w[2] > 1.0 / 7 - 1e-9 &&
+	      w[2] < 1.0 / 7 + 1e-9, "uncorrelated: 4/7, 2/7, 1/7");
+	CHECK_INT(lyra_risk_parity(ret, 1, 2, 1, vol, w, rc), -1, "one return is too few");
+	double flat[] = { 0.1, 0, -0.1, 0 };
+	CHECK_INT(lyra_risk_parity(flat, 2, 2, 1, vol, w, rc), -1, "an asset that never moved");
+
+	/* leverage: gross 2000 against equity 1000 at 2 passes, 2000.1 fails */
+	struct lyra_risk *r = fresh();
+	lyra_risk_limit_set(r, "global", "max_leverage", "2");
+	CHECK_INT(chk(r, order("a", 1, "buy", "100", "20"), 0), LYRA_RISK_REJECT, "no equity limit");
+	CHECK(strstr(out, "\"value\":\"no equity limit\"") != NULL, "says why");
+	lyra_risk_limit_set(r, "global", "equity", "1000");
+	CHECK_INT(chk(r, order("b", 2, "buy", "100", "20"), 0), LYRA_RISK_PASS, "2x at the limit");
+	CHECK_INT(chk(r, order("c", 3, "buy", "100", "0.001"), 0), LYRA_RISK_REJECT, "2.0001x over");
+	CHECK(strstr(out, "{\"rule\":\"max_leverage\",\"scope\":\"global\",\"limit\":\"2\","
+	      "\"value\":\"2.0001\"}") != NULL, "leverage reason exact");
+	lyra_risk_free(r);
+	/* stale marks: 5 s of event time */
+	r = fresh();
+	lyra_risk_limit_set(r, "global", "stale_mark_sec", "5");
+	feed(r, "{\"type\":\"trade\",\"ts\":1000000,\"venue\":\"paper\",\"symbol\":\"BTC/USDT\","
+	        "\"id\":\"1\",\"side\":\"buy\",\"px\":\"100\",\"qty\":\"1\"}");
+	CHECK_INT(chk(r, order("a", 6000000, "buy", "100", "1"), 0), LYRA_RISK_PASS, "5 s: at");
+	CHECK_INT(chk(r, order("b", 6000001, "sell", "100", "1"), 0), LYRA_RISK_REJECT, "over");
+	CHECK(strstr(out, "\"value\":\"5.000001\"") != NULL, "age in seconds");
+	lyra_risk_free(r);
+}
+
 static void test_bad(void)
 {
 	struct lyra_risk *r = fresh();
@@ -455,6 +494,7 @@ int main(void)
 	test_open_orders_and_rate();
 	test_lists_and_states();
 	test_breakers();
+	test_parity_and_equity_rules();
 	test_bad();
 	test_store();
 	return unit_done();
