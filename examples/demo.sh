@@ -53,6 +53,8 @@ positions pnl --by symbol --format table
 say "a year of bundled fills into positions, and the ATO capital-gains report for FY 2025-26:"
 LYRA_DB=$work/tax.db positions -q tests/fixtures/positions/fills-2025-26.ndjson > /dev/null
 LYRA_DB=$work/tax.db positions tax --fy 2025-26 --rates tests/fixtures/positions/rates.csv --format table | tail -8
+LYRA_DB=$work/tax.db positions -q report --html "$work/report.html" --tz Australia/Sydney
+echo "report: $work/report.html (equity, drawdown, PnL by month, allocation; open it in a browser)"
 
 say "back up the store and verify the backup:"
 backup create --dest "$work/backups"

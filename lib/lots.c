@@ -1,4 +1,4 @@
-/* lots.c: tax lots and FIFO/LIFO/HIFO disposal matching (see lots.h). */
+/* lots.c: tax lots and FIFO/LIFO/HIFO/specific disposal matching (see lots.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +13,11 @@ int lyra_lot_method_parse(const char *s, enum lyra_lot_method *out)
 		*out = LYRA_LOT_LIFO;
 	else if (strcmp(s, "hifo") == 0)
 		*out = LYRA_LOT_HIFO;
+	else if (strcmp(s, "specific") == 0)
+		*out = LYRA_LOT_SPECIFIC;
 	else
-		return lyra_error(LYRA_EX_USAGE, "unknown lot method '%s': use fifo, lifo or hifo", s);
+		return lyra_error(LYRA_EX_USAGE, "unknown lot method '%s': use fifo, lifo, hifo or"
+		                  " specific", s);
 	return 0;
 }
 
@@ -23,6 +26,7 @@ const char *lyra_lot_method_name(enum lyra_lot_method m)
 	switch (m) {
 	case LYRA_LOT_LIFO: return "lifo";
 	case LYRA_LOT_HIFO: return "hifo";
+	case LYRA_LOT_SPECIFIC: return "specific";
 	default: return "fifo";
 	}
 }
@@ -74,6 +78,7 @@ static size_t pick(const struct lyra_lots *l, enum lyra_lot_method m)
 	size_t best = l->head;
 	switch (m) {
 	case LYRA_LOT_FIFO:
+	case LYRA_LOT_SPECIFIC:
 		return l->head;
 	case LYRA_LOT_LIFO:
 		return l->n - 1;
@@ -162,6 +167,93 @@ int lyra_lots_dispose(struct lyra_lots *l, enum lyra_lot_method m, struct lyra_d
 			return rc;
 	}
 	return 0;
+}
+
+int lyra_lots_take(struct lyra_lots *l, int64_t lot_id, struct lyra_dec qty, int cost_scale,
+                   int (*take)(void *ctx, const struct lyra_lot_take *t), void *ctx)
+{
+	size_t i;
+	char a[LYRA_DEC_STRLEN];
+	if (lyra_dec_sign(qty) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "cannot take a quantity that is not positive");
+	for (i = l->head; i < l->n && l->v[i].id != lot_id; i++)
+		;
+	if (i == l->n)
+		return lyra_error(LYRA_EX_DATAERR, "lot %lld is not held (used up, or not this asset's)",
+		                  (long long)lot_id);
+	struct lyra_lot *lot = &l->v[i];
+	struct lyra_lot_take t = { lot->id, lot->ts, lot->qty, lot->cost };
+	int c = lyra_dec_cmp(lot->qty, qty);
+	if (c < 0) {
+		lyra_dec_format_trim(lot->qty, a);
+		return lyra_error(LYRA_EX_DATAERR, "lot %lld holds only %s", (long long)lot_id, a);
+	}
+	if (c > 0) {
+		t.qty = qty;
+		if (lyra_lots_apportion(lot->cost, qty, lot->qty, cost_scale, &t.cost) != 0)
+			return -1;
+		if (lyra_dec_sub(lot->qty, qty, &lot->qty) != 0 ||
+		    lyra_dec_sub(lot->cost, t.cost, &lot->cost) != 0)
+			return lyra_error_wrap("cannot apportion a lot's cost");
+	} else {
+		drop(l, i);
+	}
+	return take(ctx, &t);
+}
+
+struct order_ix {
+	size_t i;
+	const struct lyra_lot *lot;
+};
+
+static int cmp_hifo(const void *a, const void *b)
+{
+	const struct order_ix *x = a, *y = b;
+	int c = lyra_dec_cmp(y->lot->unit, x->lot->unit);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+int lyra_lots_add_cost(struct lyra_lots *l, enum lyra_lot_method m, struct lyra_dec qty,
+                       struct lyra_dec amount, int scale)
+{
+	struct lyra_dec held, left = qty, amount_left = amount;
+	size_t n = l->n - l->head, k;
+	struct order_ix *ix;
+	if (lyra_dec_sign(qty) <= 0 || lyra_dec_sign(amount) < 0)
+		return lyra_error(LYRA_EX_DATAERR, "cannot add a cost: quantity must be positive and"
+		                  " amount not negative");
+	if (lyra_lots_total(l, &held) != 0 || lyra_dec_cmp(held, qty) < 0)
+		return lyra_error(LYRA_EX_DATAERR, "cannot add a cost: the lots hold less than the"
+		                  " quantity");
+	ix = malloc(n * sizeof *ix);
+	if (!ix)
+		return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	for (k = 0; k < n; k++) {
+		size_t i = m == LYRA_LOT_LIFO ? l->n - 1 - k : l->head + k;
+		ix[k].i = i;
+		ix[k].lot = &l->v[i];
+	}
+	if (m == LYRA_LOT_HIFO)
+		qsort(ix, n, sizeof *ix, cmp_hifo);
+	for (k = 0; k < n && lyra_dec_sign(left) > 0; k++) {
+		struct lyra_lot *lot = &l->v[ix[k].i];
+		struct lyra_dec part = lyra_dec_cmp(lot->qty, left) < 0 ? lot->qty : left, add;
+		if (lyra_dec_sub(left, part, &left) != 0)
+			goto fail;
+		if (lyra_dec_sign(left) == 0)
+			add = amount_left;
+		else if (lyra_lots_apportion(amount, part, qty, scale, &add) != 0)
+			goto fail;
+		if (lyra_dec_sub(amount_left, add, &amount_left) != 0 ||
+		    lyra_dec_add(lot->cost, add, &lot->cost) != 0 ||
+		    lyra_dec_div(lot->cost, lot->qty, 12, LYRA_ROUND_HALF_EVEN, &lot->unit) != 0)
+			goto fail;
+	}
+	free(ix);
+	return 0;
+fail:
+	free(ix);
+	return lyra_error(LYRA_EX_DATAERR, "cannot add a cost to the lots: amount out of range");
 }
 
 void lyra_lots_free(struct lyra_lots *l)

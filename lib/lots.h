@@ -1,7 +1,8 @@
 /* lots.h: tax lots of one asset and the matching of disposals against them. Every acquisition
  * is a lot (quantity and its remaining cost base); a disposal takes quantity from lots in the
- * order of a method (FIFO, LIFO, HIFO) and reports each piece with the cost base apportioned to
- * it. Cost bases are exact decimals; a partly used lot keeps cost - taken so totals never drift. */
+ * order of a method (FIFO, LIFO, HIFO), or from lots the owner names (specific identification),
+ * and reports each piece with the cost base apportioned to it. Cost bases are exact decimals; a
+ * partly used lot keeps cost - taken so totals never drift. */
 #ifndef LYRA_LOTS_H
 #define LYRA_LOTS_H
 
@@ -9,9 +10,11 @@
 #include <stdint.h>
 #include "decimal.h"
 
-enum lyra_lot_method { LYRA_LOT_FIFO, LYRA_LOT_LIFO, LYRA_LOT_HIFO };
+/* SPECIFIC: the caller takes the named pieces with lyra_lots_take first; whatever a disposal
+ * does not name is matched FIFO (lyra_lots_dispose treats SPECIFIC as FIFO). */
+enum lyra_lot_method { LYRA_LOT_FIFO, LYRA_LOT_LIFO, LYRA_LOT_HIFO, LYRA_LOT_SPECIFIC };
 
-/* Parse "fifo", "lifo", "hifo"; -1 (LYRA_EX_USAGE) otherwise. */
+/* Parse "fifo", "lifo", "hifo", "specific"; -1 (LYRA_EX_USAGE) otherwise. */
 int lyra_lot_method_parse(const char *s, enum lyra_lot_method *out);
 const char *lyra_lot_method_name(enum lyra_lot_method m);
 
@@ -48,6 +51,18 @@ int lyra_lots_add(struct lyra_lots *l, int64_t id, int64_t ts, struct lyra_dec q
 int lyra_lots_dispose(struct lyra_lots *l, enum lyra_lot_method m, struct lyra_dec qty,
                       int cost_scale, int (*take)(void *ctx, const struct lyra_lot_take *t),
                       void *ctx);
+/* Take qty (> 0) from the lot with this id (specific identification), calling take once. The
+ * cost is apportioned as in lyra_lots_dispose. -1 (LYRA_EX_DATAERR) when no live lot has the id
+ * or it holds less than qty; nothing is taken then. */
+int lyra_lots_take(struct lyra_lots *l, int64_t lot_id, struct lyra_dec qty, int cost_scale,
+                   int (*take)(void *ctx, const struct lyra_lot_take *t), void *ctx);
+/* Add amount (>= 0, an incidental cost such as a transfer fee) to the cost base of the lots that
+ * hold qty (> 0), taken in the order method m would dispose of them, apportioned by quantity
+ * (half-even to scale digits; the last piece gets the remainder so the total is exact). The lots
+ * keep their quantities; HIFO's unit cost follows the new cost. -1 (LYRA_EX_DATAERR) when the
+ * lots hold less than qty (nothing changed). */
+int lyra_lots_add_cost(struct lyra_lots *l, enum lyra_lot_method m, struct lyra_dec qty,
+                       struct lyra_dec amount, int scale);
 /* Total quantity held (exact). 0 or -1 on overflow. */
 int lyra_lots_total(const struct lyra_lots *l, struct lyra_dec *out);
 /* out = cost * part / whole, rounded half-even to scale digits (128-bit intermediate). 0, or -1

@@ -954,6 +954,8 @@ static const struct lyra_field_spec f_reason[] = {
 	HEAD, VS, {"reason", "str"}, END};
 static const struct lyra_field_spec f_stale[] = {
 	HEAD, VS, {"last_ts", "ts"}, END};
+static const struct lyra_field_spec f_clock_drift[] = {
+	HEAD, VS, {"state", "str"}, {"drift", "int"}, {"max_drift", "int"}, {"venue_ts", "ts"}, END};
 static const struct lyra_field_spec f_opportunity[] = {
 	HEAD, {"kind", "str"}, {"legs", "array"}, {"edge_bps", "dec"}, {"profit", "dec"}, END};
 static const struct lyra_field_spec f_order[] = {
@@ -994,6 +996,9 @@ static const struct lyra_field_spec f_position_summary[] = {
 static const struct lyra_field_spec f_pnl[] = {
 	HEAD, {"by", "str"}, {"key", "str"}, {"quote", "str"}, {"fills", "int"},
 	{"realized_pnl", "dec"}, {"fees", "dec"}, END};
+static const struct lyra_field_spec f_perf[] = {
+	HEAD, {"by", "str"}, {"key", "str"}, {"quote", "str"}, {"days", "int"}, {"capital", "dec"},
+	{"pnl", "dec"}, {"max_drawdown", "dec"}, {"trades", "int"}, END};
 static const struct lyra_field_spec f_cgt_event[] = {
 	HEAD, {"asset", "str"}, {"acquired", "str"}, {"disposed", "str"}, {"qty", "dec"},
 	{"cost_aud", "dec"}, {"proceeds_aud", "dec"}, {"gain_aud", "dec"}, {"discount", "str"}, END};
@@ -1030,6 +1035,7 @@ static const struct lyra_record_spec specs[] = {
 	{"gap", f_reason, "data missed: sequence gap, failed checksum"},
 	{"resync", f_reason, "a book was rebuilt from a new snapshot"},
 	{"stale", f_stale, "no data within the allowed interval"},
+	{"clock_drift", f_clock_drift, "venue event time off local receive time beyond a bound, or back"},
 	{"opportunity", f_opportunity, "an arbitrage opportunity net of costs"},
 	{"order", f_order, "an order intent (client order id)"},
 	{"cancel", f_cancel, "a request to cancel an order"},
@@ -1046,7 +1052,8 @@ static const struct lyra_record_spec specs[] = {
 	{"backup", f_backup, "a backup in the catalogue"},
 	{"backup_prune", f_backup_prune, "what retention keeps or removes, and why"},
 	{"position_summary", f_position_summary, "positions and PnL grouped for a report"},
-	{"pnl", f_pnl, "realised PnL and fees of a day or a symbol"},
+	{"pnl", f_pnl, "realised PnL and fees of a day, week, month, symbol or strategy"},
+	{"perf", f_perf, "performance over a period: returns, risk, drawdown, trades"},
 	{"cgt_event", f_cgt_event, "a disposal (CGT event A1) matched to one lot, in AUD"},
 	{"cgt_summary", f_cgt_summary, "a financial year's capital gains, return labels"},
 	{"cancel_reject", f_cancel_reject, "a cancel or amend oms could not carry out"},

@@ -177,7 +177,7 @@ discount,CGT discount applied,7522.10" ]
 	assert_success
 	assert_line --index 0 '{"type":"pnl","ts":1782864000000000,"by":"symbol","key":"btcmarkets BTC/AUD","quote":"AUD","fills":3,"realized_pnl":"14945","fees":"45"}'
 	[ "${#lines[@]}" -eq 2 ]
-	run t positions pnl --by week
+	run t positions pnl --by colour
 	[ "$status" -eq 64 ]
 }
 

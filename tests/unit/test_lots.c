@@ -1,5 +1,6 @@
-/* test_lots.c: lots and disposal matching (FIFO, LIFO, HIFO), apportioned cost bases, the
- * average-cost positions of pnl.h, and the Australian CGT rules of cgt.h. */
+/* test_lots.c: lots and disposal matching (FIFO, LIFO, HIFO, specific identification),
+ * apportioned cost bases, incidental costs added to lots, the average-cost positions of pnl.h,
+ * the Australian CGT rules of cgt.h, and rebalance planning (rebalance.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "error.h"
 #include "lots.h"
 #include "pnl.h"
+#include "rebalance.h"
 #include "unit.h"
 
 static struct lyra_dec D(const char *s)
@@ -217,9 +219,99 @@ static void test_cgt(void)
 	CHECK_STR(S(y.carried_out), "900.00", "2000 + 200 - 1300 carried forward");
 }
 
+static void test_specific(void)
+{
+	struct lyra_lots l;
+	struct takes tk;
+	enum lyra_lot_method m;
+
+	CHECK_INT(lyra_lot_method_parse("specific", &m), 0, "specific parses");
+	CHECK_STR(lyra_lot_method_name(m), "specific", "specific name");
+	three_lots(&l);
+	memset(&tk, 0, sizeof tk);
+	CHECK_INT(lyra_lots_take(&l, 2, D("0.5"), 2, take, &tk), 0, "take half a lot 2");
+	CHECK_INT(lyra_lots_take(&l, 3, D("1"), 2, take, &tk), 0, "take all of lot 3");
+	CHECK_STR(tk.log, "2:0.5@150.00 3:1@200.00", "named pieces with their cost");
+	CHECK_INT(lyra_lots_take(&l, 3, D("1"), 2, take, &tk), -1, "lot 3 is used up");
+	CHECK_INT(lyra_lots_take(&l, 1, D("2"), 2, take, &tk), -1, "lot 1 holds 1");
+	CHECK_STR(lyra_error_msg(), "lot 1 holds only 1", "message names the lot");
+	memset(&tk, 0, sizeof tk);
+	CHECK_INT(lyra_lots_dispose(&l, LYRA_LOT_SPECIFIC, D("2"), 2, take, &tk), 0, "the rest");
+	CHECK_STR(tk.log, "1:1@100.00 2:1@300.00", "the rest of a specific disposal goes FIFO");
+	lyra_lots_free(&l);
+
+	/* a transfer fee of 10.00 on 2 units moved: FIFO spreads it over lots 1 and 2 */
+	three_lots(&l);
+	CHECK_INT(lyra_lots_add_cost(&l, LYRA_LOT_FIFO, D("2"), D("10.00"), 2), 0, "add cost fifo");
+	CHECK_STR(S(l.v[0].cost), "105.00", "lot 1: half");
+	CHECK_STR(S(l.v[1].cost), "605.00", "lot 2: the rest");
+	CHECK_STR(S(l.v[2].cost), "200.00", "lot 3 untouched");
+	CHECK_INT(lyra_lots_add_cost(&l, LYRA_LOT_FIFO, D("4.5"), D("1"), 2), -1, "more than held");
+	lyra_lots_free(&l);
+	three_lots(&l);
+	CHECK_INT(lyra_lots_add_cost(&l, LYRA_LOT_HIFO, D("1.5"), D("3.00"), 2), 0, "add cost hifo");
+	CHECK_STR(S(l.v[1].cost), "603.00", "hifo: the 300/unit lot holds all 1.5");
+	CHECK_STR(S(l.v[1].unit), "301.500000000000", "its unit cost follows");
+	CHECK_INT(lyra_lots_add_cost(&l, LYRA_LOT_LIFO, D("2"), D("0.03"), 2), 0, "add cost lifo");
+	CHECK_STR(S(l.v[2].cost), "200.02", "lifo: lot 3 first, 0.015 rounds half-even to 0.02");
+	CHECK_STR(S(l.v[1].cost), "603.01", "then lot 2 gets the remainder");
+	lyra_lots_free(&l);
+}
+
+static int notes;
+static void count_note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	notes++;
+}
+
+static void test_rebalance(void)
+{
+	struct lyra_market btc, eth;
+	struct lyra_rebal_asset a[3];
+	struct lyra_rebal_order out[3];
+	size_t n;
+
+	memset(&btc, 0, sizeof btc);
+	btc.lot = D("0.01");
+	btc.min_qty = D("0.01");
+	btc.min_notional = D("5");
+	btc.taker_fee = D("0.01");
+	eth = btc;
+	memset(a, 0, sizeof a);
+	strcpy(a[0].asset, "USDT");
+	a[0].held = D("100");
+	a[0].target = lyra_dec_zero();
+	strcpy(a[1].asset, "BTC");
+	a[1].target = D("1");
+	a[1].held = lyra_dec_zero();
+	a[1].mark = D("1000");
+	a[1].m = &btc;
+	strcpy(a[2].asset, "ETH");
+	a[2].target = lyra_dec_zero();
+	a[2].held = D("0.005");
+	a[2].mark = D("1000");
+	a[2].m = &eth;
+	/* worth 105; BTC to 100%: 0.105 -> 0.1 on the lot, 100 + 1 fee > the 100 cash: 100 / 1010
+	 * = 9 lots; ETH's 5 is out of band but 0.005 is under one lot */
+	CHECK_INT(lyra_rebalance_plan(a, 3, D("0.02"), out, &n, count_note, NULL), 0, "plan");
+	CHECK_INT(n, 1, "one order");
+	CHECK_STR(out[0].asset, "BTC", "a buy of BTC");
+	CHECK_INT(out[0].side, 1, "buy");
+	CHECK_STR(S(out[0].qty), "0.09", "what the cash buys, fee included");
+	CHECK_STR(S(out[0].fee), "0.9", "its fee");
+	CHECK_INT(notes, 1, "ETH left alone, with a note");
+	a[1].target = D("0.99");
+	a[2].target = D("0.02");
+	CHECK_INT(lyra_rebalance_plan(a, 3, D("0.02"), out, &n, NULL, NULL), -1, "targets over 1");
+}
+
 int main(void)
 {
 	test_methods();
+	test_specific();
+	test_rebalance();
 	test_pnl();
 	test_cgt();
 	return unit_done();

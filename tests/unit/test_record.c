@@ -381,6 +381,8 @@ static const char *const good[] = {
 	"{\"type\":\"gap\",\"ts\":1,\"venue\":\"v\",\"symbol\":\"s\",\"reason\":\"sequence gap\"}",
 	"{\"type\":\"resync\",\"ts\":1,\"venue\":\"v\",\"symbol\":\"s\",\"reason\":\"checksum\"}",
 	"{\"type\":\"stale\",\"ts\":1,\"venue\":\"v\",\"symbol\":\"s\",\"last_ts\":\"0\"}",
+	"{\"type\":\"clock_drift\",\"ts\":9000000,\"venue\":\"v\",\"symbol\":\"s\",\"state\":\"over\","
+	"\"drift\":7000000,\"max_drift\":5000000,\"venue_ts\":2000000}",
 	"{\"type\":\"opportunity\",\"ts\":1,\"kind\":\"cross\",\"legs\":[{\"venue\":\"a\"}],"
 	"\"edge_bps\":\"12.5\",\"profit\":\"3.2\"}",
 	"{\"type\":\"order\",\"ts\":1,\"id\":\"c1\",\"venue\":\"v\",\"symbol\":\"s\",\"side\":\"sell\","
@@ -406,6 +408,8 @@ static const char *const good[] = {
 	"{\"type\":\"position_summary\",\"ts\":1,\"by\":\"venue\",\"venue\":\"paper\"}",
 	"{\"type\":\"pnl\",\"ts\":1,\"by\":\"day\",\"key\":\"2025-09-01\",\"quote\":\"AUD\",\"fills\":1,"
 	"\"realized_pnl\":\"-20\",\"fees\":\"15\"}",
+	"{\"type\":\"perf\",\"ts\":1,\"by\":\"all\",\"key\":\"all\",\"quote\":\"AUD\",\"days\":2,"
+	"\"capital\":\"100\",\"pnl\":\"5\",\"sharpe\":null,\"max_drawdown\":\"1\",\"trades\":1}",
 	"{\"type\":\"cgt_event\",\"ts\":1,\"asset\":\"BTC\",\"acquired\":\"2024-07-01\",\"disposed\":\"2025-07-02\","
 	"\"qty\":\"1\",\"cost_aud\":\"10.00\",\"proceeds_aud\":\"30.00\",\"gain_aud\":\"20.00\",\"discount\":\"yes\"}",
 	"{\"type\":\"cgt_summary\",\"ts\":1,\"fy\":\"2025-26\",\"entity\":\"individual\",\"method\":\"fifo\","
@@ -467,16 +471,16 @@ static const char *noun(const char *kind)
 static void test_schema(void)
 {
 	const char *names[] = {"book", "book_delta", "bbo", "trade", "candle", "funding", "market",
-	                       "gap", "resync", "stale", "opportunity", "order", "cancel", "reject",
+	                       "gap", "resync", "stale", "clock_drift", "opportunity", "order", "cancel", "reject",
 	                       "order_event", "fill", "position", "balance", "signal", "error",
 	                       "audit", "audit_segment", "audit_anchor", "backup", "backup_prune",
-	                       "position_summary", "pnl", "cgt_event", "cgt_summary", "cancel_reject", "order_status", "recon_diff", "signed_request", "algo_report", "sync"};
+	                       "position_summary", "pnl", "perf", "cgt_event", "cgt_summary", "cancel_reject", "order_status", "recon_diff", "signed_request", "algo_report", "sync"};
 	size_t ntypes = sizeof names / sizeof *names;
 	const struct lyra_record_spec *specs = lyra_record_specs();
 	size_t k = 0;
 	while (specs[k].type)
 		k++;
-	CHECK_INT(k, ntypes, "35 record types");
+	CHECK_INT(k, ntypes, "36 record types");
 	CHECK_INT(sizeof good / sizeof *good, ntypes, "one good sample per type");
 	for (size_t i = 0; i < k && i < ntypes; i++) {
 		const struct lyra_record_spec *s = &specs[i];
