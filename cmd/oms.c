@@ -6,6 +6,7 @@
  * recovers after a crash (asking the venue about every order whose outcome is not known) and
  * reconciles the store with a venue. `oms sign` shows the exact signed request it would send. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@
 #include "store.h"
 #include "table.h"
 #include "trade.h"
+#include "userstream.h"
 #include "vault.h"
+#include "venuekey.h"
 
 enum { CMD_RUN, CMD_LIST, CMD_SHOW, CMD_CANCEL, CMD_CANCEL_ALL, CMD_RECOVER, CMD_RECONCILE,
        CMD_SIGN };
@@ -62,6 +65,7 @@ enum {
 	OPT_ENDPOINT, OPT_TESTNET, OPT_DRY_RUN, OPT_UNBUFFERED, OPT_POLL, OPT_BATCH, OPT_SYMBOL,
 	OPT_OPEN, OPT_PARENT, OPT_FORMAT, OPT_SINCE, OPT_APPLY, OPT_METHOD, OPT_PATH, OPT_QUERY,
 	OPT_BODY, OPT_TIMESTAMP, OPT_NONCE, OPT_TIMEOUT, OPT_SPLIT, OPT_ROUTE_VENUES, OPT_FEES, OPT_KEY_LABEL,
+	OPT_WS_ENDPOINT, OPT_NO_USER_STREAM, OPT_RESYNC,
 };
 
 static const struct lyra_opt opts[] = {
@@ -79,6 +83,9 @@ static const struct lyra_opt opts[] = {
 	{ "testnet", OPT_TESTNET, NULL, "live: the venue's documented testnet" },
 	{ "dry-run", OPT_DRY_RUN, NULL, "live: print each signed request instead of sending it" },
 	{ "timeout", OPT_TIMEOUT, "D", "live: how long to wait for the venue's answer (10s)" },
+	{ "ws-endpoint", OPT_WS_ENDPOINT, "URL", "run, live: the venue's private WebSocket (a fake)" },
+	{ "no-user-stream", OPT_NO_USER_STREAM, NULL, "run, live: order updates by REST polling only" },
+	{ "resync", OPT_RESYNC, "D", "run, live: REST check of open orders while the user stream is up (60s)" },
 	{ "unbuffered", OPT_UNBUFFERED, NULL, "run: flush after every record" },
 	{ "poll", OPT_POLL, "D", "run: how often to look for halts, cancels and live fills (200ms)" },
 	{ "batch", OPT_BATCH, "N", "run: records per store transaction on file input (1024)" },
@@ -117,9 +124,9 @@ static const struct lyra_cli_spec spec = {
 struct args {
 	const char *venue, *book_venue, *keys, *endpoint, *symbol, *parent;
 	const char *method, *path, *query, *body, *timestamp, *nonce;
-	int testnet, dry_run, unbuffered, open, apply, split;
-	const char *route_venues, *fees, *key_label;
-	int64_t latency, poll, since, timeout;
+	int testnet, dry_run, unbuffered, open, apply, split, no_user_stream;
+	const char *route_venues, *fees, *key_label, *ws_endpoint;
+	int64_t latency, poll, since, timeout, resync;
 	long batch;
 	struct lyra_dec maker_fee, taker_fee;
 	enum lyra_format format;
@@ -135,7 +142,9 @@ static void require(const char *perm)
 		lyra_die_last();
 }
 
-/* How often a live run asks the venue about its open orders while its input is idle. */
+/* How often a live run asks the venue by REST about its open orders while its input is idle
+ * and no user stream is up (a venue without one, or while it reconnects); with the stream up
+ * the REST check runs every --resync (60 s) as a safety net. */
 #define OMS_VENUE_POLL_US (2 * LYRA_US_PER_SEC)
 
 
@@ -216,6 +225,12 @@ struct run {
 	 * after a restart with open orders, market data up to the saved mark is not matched again */
 	int64_t mark_ts, mark_n, saved_ts, saved_n, resume_ts, resume_n;
 	int resume;
+	/* live: the venue's private WebSocket (userstream.h) and the markets it names symbols by */
+	struct lyra_userstream *us;
+	int us_tried, markets_dirty;
+	struct lyra_market_list markets;
+	char us_filled[LYRA_ORDER_ID_MAX + 1];   /* the order the stream's last fill was for */
+	int64_t last_venue_poll;
 };
 
 static void tx_begin(struct run *r)
@@ -493,9 +508,40 @@ static int fill_sync_one(void *ctx, const struct lyra_venue_fill *f)
 	return 0;
 }
 
+/* Whether the venue's view vo of an order says anything the store did not have before this
+ * update (pre: the row as it was; filled: a fill was just applied). */
+static int order_changed(const struct lyra_order_row *pre, const struct lyra_venue_order *vo,
+                         int filled)
+{
+	if (filled || lyra_dec_cmp(vo->filled_qty, pre->filled_qty) != 0)
+		return 1;
+	if (lyra_order_status_final(pre->status))
+		return 0;
+	if (strcmp(vo->status, "acked") == 0 || strcmp(vo->status, "new") == 0)
+		return strcmp(pre->status, "new") == 0;
+	return strcmp(vo->status, pre->status) != 0;
+}
+
+/* The venue's view of a stored order, from a REST answer or a user-stream event, as an
+ * order_event (its fills were applied first); with only_changes, only when it is news. */
+static int apply_venue_order(struct run *r, const struct lyra_order_row *pre,
+                             const struct lyra_venue_order *vo, int64_t ts, int only_changes,
+                             int filled)
+{
+	if (only_changes && !order_changed(pre, vo, filled))
+		return 0;
+	json_t *ev = venue_order_event(vo, pre->venue, ts);
+	/* filled/partially_filled follow from the fills just applied */
+	int rc = record_effect(r, ev);
+	json_decref(ev);
+	return rc;
+}
+
 /* Bring one stored order up to date from the venue: its status and its fills. Returns 0, or
- * -1 when the venue could not be asked (the order stays as it is). */
-static int sync_order(struct run *r, const struct lyra_order_row *row, int settle_unknown)
+ * -1 when the venue could not be asked (the order stays as it is). only_changes: no event when
+ * the venue says what the store has (the idle poll). */
+static int sync_order(struct run *r, const struct lyra_order_row *row, int settle_unknown,
+                      int only_changes)
 {
 	struct lyra_market m;
 	struct lyra_venue_order vo;
@@ -528,11 +574,94 @@ static int sync_order(struct run *r, const struct lyra_order_row *row, int settl
 		if (lyra_trade_fills(r->trade, &m, since, fill_sync_one, &fs, &err) < 0 || fs.failed)
 			return -1;
 	}
-	json_t *ev = venue_order_event(&vo, row->venue, vo.ts ? vo.ts : now);
-	/* filled/partially_filled follow from the fills just applied */
-	rc = record_effect(r, ev);
-	json_decref(ev);
+	return apply_venue_order(r, row, &vo, vo.ts ? vo.ts : now, only_changes, 0);
+}
+
+/* ---- the user stream: the venue's order and execution events, applied like the REST answers
+ * above (a fill the store has, by venue and trade id, is not stored or written again) ---- */
+
+struct by_voi {
+	const char *voi;
+	char id[LYRA_ORDER_ID_MAX + 1];
+};
+
+static int by_voi_one(void *ctx, const struct lyra_order_row *row)
+{
+	struct by_voi *b = ctx;
+	if (strcmp(row->venue_order_id, b->voi) != 0)
+		return 0;
+	snprintf(b->id, sizeof b->id, "%s", row->id);
+	return 1;
+}
+
+/* The stored live order an event of this run's venue is about, by client order id or, when
+ * the event names none the store knows (Coinbase and Bitfinex client ids made from lyra ids),
+ * among the venue's open orders by the venue's order id; 0, or 1 when it is none of ours (an
+ * order placed elsewhere: `oms reconcile` reports those). */
+static int stream_row(struct run *r, const char *id, const char *voi, struct lyra_order_row *row)
+{
+	int rc = *id ? lyra_orders_get(store, id, row) : 1;
+	if (rc < 0)
+		lyra_die_last();
+	if (rc == 0 && strcmp(row->venue, r->a->venue) != 0) {
+		lyra_order_row_release(row);
+		rc = 1;
+	}
+	if (rc == 1 && voi && *voi) {
+		struct lyra_order_filter f = { .venue = r->a->venue, .open_only = 1 };
+		struct by_voi b = { voi, "" };
+		if (lyra_orders_each(store, &f, by_voi_one, &b) < 0)
+			lyra_die_last();
+		if (*b.id && (rc = lyra_orders_get(store, b.id, row)) < 0)
+			lyra_die_last();
+	}
+	if (rc == 1)
+		lyra_debug("%s: user stream: order '%s' is not in the store for this venue", r->a->venue,
+		           id);
 	return rc;
+}
+
+static int stream_fill(void *ctx, const struct lyra_venue_fill *f)
+{
+	struct run *r = ctx;
+	struct lyra_order_row row;
+	if (stream_row(r, f->id, f->venue_order_id, &row) != 0)
+		return 0;
+	struct lyra_venue_fill uf = *f;
+	snprintf(uf.id, sizeof uf.id, "%.*s", (int)sizeof uf.id - 1, row.id);
+	snprintf(uf.symbol, sizeof uf.symbol, "%s", row.symbol);
+	struct fill_sync fs = { r, &row, 0 };
+	int64_t before = r->fills;
+	fill_sync_one(&fs, &uf);
+	if (r->fills > before)   /* news, not a fill the store already had */
+		snprintf(r->us_filled, sizeof r->us_filled, "%s", row.id);
+	lyra_order_row_release(&row);
+	return 0;
+}
+
+static int stream_order(void *ctx, const struct lyra_venue_order *vo)
+{
+	struct run *r = ctx;
+	struct lyra_order_row row;
+	if (stream_row(r, vo->id, vo->venue_order_id, &row) != 0) {
+		r->us_filled[0] = '\0';
+		return 0;
+	}
+	int filled = strcmp(r->us_filled, row.id) == 0;
+	r->us_filled[0] = '\0';
+	struct lyra_venue_order uo = *vo;
+	snprintf(uo.id, sizeof uo.id, "%.*s", (int)sizeof uo.id - 1, row.id);
+	snprintf(uo.symbol, sizeof uo.symbol, "%s", row.symbol);
+	if (apply_venue_order(r, &row, &uo, vo->ts ? vo->ts : lyra_time_now_us(), 1, filled) != 0)
+		lyra_warn("%s: user stream: order %s: %s", r->a->venue, row.id, lyra_error_msg());
+	lyra_order_row_release(&row);
+	return 0;
+}
+
+static void stream_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	lyra_note("%s", msg);
 }
 
 static void live_place(struct run *r, const json_t *order, const char *id, const char *symbol)
@@ -548,6 +677,8 @@ static void live_place(struct run *r, const json_t *order, const char *id, const
 		ev = event_new(id, r->a->venue, symbol, "rejected", now, lyra_error_msg());
 		goto done;
 	}
+	if (!lyra_trade_market_known(r->trade, m.venue_symbol))
+		r->markets_dirty = 1;   /* the stream names orders by venue symbol: reload the cache */
 	int rc = lyra_trade_place(r->trade, &m, order, &vo, &err);
 	if (rc != 0 && err.kind == LYRA_TE_CLOCK) {
 		/* refused for its timestamp, so provably not placed: measure the clock, try once more */
@@ -590,7 +721,7 @@ static void live_place(struct run *r, const json_t *order, const char *id, const
 		lyra_warn("%s: order %s: outcome unknown (%s); asking the venue", r->a->venue, id,
 		          err.message);
 		if (lyra_orders_get(store, id, &row) == 0) {
-			if (sync_order(r, &row, 0) != 0)
+			if (sync_order(r, &row, 0, 0) != 0)
 				lyra_warn("%s: order %s stays 'new' until `oms recover`: %s", r->a->venue,
 				          id, lyra_error_msg());
 			lyra_order_row_release(&row);
@@ -611,7 +742,7 @@ struct live_poll {
 static int live_poll_one(void *ctx, const struct lyra_order_row *row)
 {
 	struct live_poll *lp = ctx;
-	if (sync_order(lp->r, row, 0) != 0)
+	if (sync_order(lp->r, row, 0, 1) != 0)
 		lyra_debug("poll %s: %s", row->id, lyra_error_msg());
 	return 0;
 }
@@ -625,6 +756,80 @@ static void live_poll(struct run *r)
 	if (lyra_orders_each(store, &f, live_poll_one, &lp) != 0)
 		lyra_die_last();
 	settle(r);
+	r->last_venue_poll = lyra_mono_us();
+}
+
+/* The user stream, opened at the first idle moment of a live run (a run reading files never
+ * connects): the venue's documented private WebSocket, or --ws-endpoint. A run whose REST goes
+ * to --endpoint (a testnet or a fake) streams only from an explicit --ws-endpoint. */
+static void stream_start(struct run *r)
+{
+	const struct args *a = r->a;
+	if (a->no_user_stream)
+		return;
+	if (!lyra_userstream_supported(a->venue)) {
+		lyra_debug("%s: no user stream here: order updates by REST polling every %d s",
+		           a->venue, (int)(OMS_VENUE_POLL_US / LYRA_US_PER_SEC));
+		return;
+	}
+	if (!a->ws_endpoint && a->endpoint) {
+		lyra_note("%s: --endpoint without --ws-endpoint: order updates by REST polling",
+		          a->venue);
+		return;
+	}
+	struct lyra_userstream_opts o = { a->ws_endpoint, a->testnet, stream_order, stream_fill, r,
+	                                  stream_log, r };
+	r->us = lyra_userstream_new(r->trade, &o);
+	if (!r->us)
+		lyra_warn("%s (order updates by REST polling)", lyra_error_msg());
+	r->markets_dirty = 1;
+}
+
+/* A live run with nothing to read: the user stream's events (a fresh connection first asks the
+ * venue by REST about every open order, for what happened while it was down), then the REST
+ * poll when due: every 2 s without a live stream, every --resync with one. */
+static void live_idle(struct run *r)
+{
+	if (r->a->dry_run)
+		return;
+	if (!r->us_tried) {
+		r->us_tried = 1;
+		stream_start(r);
+	}
+	if (r->us) {
+		if (r->markets_dirty) {
+			lyra_market_list_release(&r->markets);
+			memset(&r->markets, 0, sizeof r->markets);
+			if (lyra_markets_load(store, r->a->venue, &r->markets) != 0)
+				lyra_warn("%s", lyra_error_msg());
+			lyra_trade_set_markets(r->trade, r->markets.m, r->markets.n);
+			r->markets_dirty = 0;
+		}
+		int rc = lyra_userstream_service(r->us, 0);
+		settle(r);
+		if (rc == 1)
+			live_poll(r);
+	}
+	int64_t every = lyra_userstream_up(r->us) ? r->a->resync : OMS_VENUE_POLL_US;
+	if (lyra_mono_us() - r->last_venue_poll >= every)
+		live_poll(r);
+}
+
+/* Wait up to ms for the next input line or, live, a user-stream message: 1 input is ready (or
+ * ended), 0 not (yet). stdin_only: the input is standard input, so it can be polled beside the
+ * stream's socket. */
+static int wait_idle(struct run *r, struct lyra_ndjson_in *in, int ms, int stdin_only)
+{
+	int fd = lyra_userstream_fd(r->us);
+	if (fd < 0)
+		return lyra_ndjson_wait(in, ms);
+	if (lyra_userstream_buffered(r->us))
+		return 0;
+	if (!stdin_only)
+		return lyra_ndjson_wait(in, ms < 50 ? ms : 50);
+	struct pollfd p[2] = { { 0, POLLIN, 0 }, { fd, POLLIN, 0 } };
+	int n = poll(p, 2, ms);
+	return n > 0 && p[0].revents ? 1 : 0;
 }
 
 /* ---- orders and cancels ---- */
@@ -738,28 +943,10 @@ static void handle_cancel(struct run *r, json_t *c)
 static void open_trade(struct run *r, const struct args *a, const char *venue)
 {
 	struct lyra_trade_opts to = { 0 };
-	if (a->keys) {
-		if (lyra_api_key_load(a->keys, &r->key) != 0)
-			lyra_die_last();
-	} else if (!a->dry_run || store) {
-		/* the vault (auth key add): unlocked with the master secret, the read audited */
-		struct lyra_vault v;
-		struct lyra_apikey_secret sec;
-		lyra_vault_init(&v, store);
-		if (lyra_vault_unlock_default(&v) != 0 ||
-		    lyra_apikey_read(store, &v, &me, venue, a->key_label, &sec, lyra_time_now_us()) != 0) {
-			lyra_vault_release(&v);
-			if (lyra_error_code() == LYRA_EX_NOINPUT)
-				lyra_die(LYRA_EX_CONFIG, "%s: no API key in the vault (auth key add %s) and no "
-				         "--keys FILE", venue, venue);
-			lyra_die_last();
-		}
-		lyra_vault_release(&v);
-		snprintf(r->key.key, sizeof r->key.key, "%s", sec.key);
-		snprintf(r->key.secret, sizeof r->key.secret, "%s", sec.secret);
-		snprintf(r->key.passphrase, sizeof r->key.passphrase, "%s", sec.passphrase);
-		lyra_apikey_secret_wipe(&sec);
-	}
+	/* a key file, or the vault (auth key add): unlocked with the master secret, the read audited */
+	if ((a->keys || !a->dry_run || store) &&
+	    lyra_venuekey_load(store, &me, venue, a->key_label, a->keys, &r->key) != 0)
+		lyra_die_last();
 	to.venue = venue;
 	to.base_url = a->endpoint;
 	to.testnet = a->testnet;
@@ -992,18 +1179,17 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
 	live = a->unbuffered || lyra_ndjson_live(ops, nops);
 	lyra_out_init(live);
-	int64_t last_venue_poll = lyra_mono_us();
+	r.last_venue_poll = lyra_mono_us();
+	int stdin_only = lyra_ndjson_live(ops, nops);
 	for (;;) {
 		/* idle on a live stream: commit, then look at the store (halts, outside cancels) and,
-		 * live, at the venue (fills of open orders) while waiting */
+		 * live, at the venue (its user stream, fills of open orders) while waiting */
 		if (!stop && live && lyra_ndjson_would_block(in)) {
 			settle(&r);
 			poll_store(&r, 0);
-			if (!r.paper && lyra_mono_us() - last_venue_poll >= OMS_VENUE_POLL_US) {
-				live_poll(&r);
-				last_venue_poll = lyra_mono_us();
-			}
-			if (lyra_ndjson_wait(in, (int)(a->poll / 1000)) == 0)
+			if (!r.paper)
+				live_idle(&r);
+			if (wait_idle(&r, in, (int)(a->poll / 1000), stdin_only) == 0)
 				continue;
 		}
 		if (stop || lyra_ndjson_next(in, &line) != 1)
@@ -1074,6 +1260,15 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 		lyra_metrics_set_int(m, "oms_duplicates_total", NULL, r.dup);
 		lyra_metrics_set_int(m, "oms_bad_records_total", NULL,
 		                     (int64_t)lyra_ndjson_rejected(in));
+		if (r.us) {
+			const struct lyra_userstream_stats *us = lyra_userstream_stats(r.us);
+			lyra_metrics_declare(m, "oms_user_stream_connects_total", LYRA_METRIC_COUNTER,
+			                     "user stream subscriptions that went live");
+			lyra_metrics_declare(m, "oms_user_stream_drops_total", LYRA_METRIC_COUNTER,
+			                     "live user stream connections lost");
+			lyra_metrics_set_int(m, "oms_user_stream_connects_total", NULL, us->connects);
+			lyra_metrics_set_int(m, "oms_user_stream_drops_total", NULL, us->drops);
+		}
 		if (lyra_metrics_write(m, cli.metrics) != 0) {
 			lyra_warn("%s", lyra_error_msg());
 			status = lyra_exit_merge(status, lyra_error_code());
@@ -1082,6 +1277,8 @@ static int cmd_run(const struct args *a, char **ops, int nops)
 	}
 	lyra_ndjson_close(in);
 	lyra_paper_free(r.engine);
+	lyra_userstream_free(r.us);
+	lyra_market_list_release(&r.markets);
 	lyra_trade_free(r.trade);
 	lyra_api_key_wipe(&r.key);
 	free(r.out.buf);
@@ -1339,7 +1536,7 @@ static int recover_one(void *ctx, const struct lyra_order_row *row)
 	if (strcmp(row->venue, rc->venue) != 0)
 		return 0;
 	rc->checked++;
-	if (sync_order(&rc->run, row, 1) != 0) {
+	if (sync_order(&rc->run, row, 1, 0) != 0) {
 		lyra_warn("%s: order %s: %s", row->venue, row->id, lyra_error_msg());
 		rc->failed++;
 	}
@@ -1422,12 +1619,12 @@ static int recon_open(void *ctx, const struct lyra_venue_order *vo)
 		lyra_dec_format(row.filled_qty, f);
 		lyra_dec_format(vo->filled_qty, vf);
 		diff(rc, "filled_qty", vo->id, f, vf);
-		if (rc->a->apply && sync_order(rc->r, &row, 0) != 0)
+		if (rc->a->apply && sync_order(rc->r, &row, 0, 0) != 0)
 			lyra_warn("%s", lyra_error_msg());
 	} else if (strcmp(row.status, vo->status) != 0 &&
 	           !(strcmp(row.status, "new") == 0 && strcmp(vo->status, "acked") == 0)) {
 		diff(rc, "status", vo->id, row.status, vo->status);
-		if (rc->a->apply && sync_order(rc->r, &row, 0) != 0)
+		if (rc->a->apply && sync_order(rc->r, &row, 0, 0) != 0)
 			lyra_warn("%s", lyra_error_msg());
 	}
 	lyra_order_row_release(&row);
@@ -1440,7 +1637,7 @@ static int recon_store_open(void *ctx, const struct lyra_order_row *row)
 	if (json_object_get(rc->venue_open, row->id))
 		return 0;
 	diff(rc, "missing_on_venue", row->id, row->status, "");
-	if (rc->a->apply && sync_order(rc->r, row, 1) != 0)
+	if (rc->a->apply && sync_order(rc->r, row, 1, 0) != 0)
 		lyra_warn("%s", lyra_error_msg());
 	return 0;
 }
@@ -1755,7 +1952,8 @@ static void parse_rate(const char *opt, const char *arg, struct lyra_dec *out)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .poll = 200000, .batch = 1024, .format = LYRA_FMT_TABLE };
+	struct args a = { .poll = 200000, .batch = 1024, .format = LYRA_FMT_TABLE,
+	                  .resync = 60 * LYRA_US_PER_SEC };
 	const char *arg;
 	int c, cmd, status;
 	lyra_dec_parse_cstr("0.001", &a.maker_fee);
@@ -1786,6 +1984,12 @@ int main(int argc, char **argv)
 				lyra_usage_error("--timeout: a duration from 1ms to 10m");
 			break;
 		case OPT_UNBUFFERED: a.unbuffered = 1; break;
+		case OPT_WS_ENDPOINT: a.ws_endpoint = arg; break;
+		case OPT_NO_USER_STREAM: a.no_user_stream = 1; break;
+		case OPT_RESYNC:
+			if (lyra_duration_parse(arg, &a.resync) != 0 || a.resync < 1000)
+				lyra_usage_error("--resync: at least 1ms");
+			break;
 		case OPT_POLL:
 			if (lyra_duration_parse(arg, &a.poll) != 0 || a.poll < 1000)
 				lyra_usage_error("--poll: at least 1ms");

@@ -167,6 +167,11 @@ void lyra_trade_set_markets(struct lyra_trade *t, const struct lyra_market *mark
 	t->nmarkets = n;
 }
 
+int lyra_trade_market_known(const struct lyra_trade *t, const char *venue_symbol)
+{
+	return lyra_trade_market_by_venue_symbol(t, venue_symbol) != NULL;
+}
+
 int64_t lyra_trade_clock_offset(const struct lyra_trade *t)
 {
 	return t->offset_us;

@@ -95,6 +95,8 @@ const char *const *lyra_trade_venues(void);
  * base-unit quantities. Without them such answers carry the venue's own symbol (OKX: derived
  * from the instId) and the venue's own quantity units. */
 void lyra_trade_set_markets(struct lyra_trade *t, const struct lyra_market *markets, size_t n);
+/* 1 when the markets set above include the venue symbol venue_symbol, else 0. */
+int lyra_trade_market_known(const struct lyra_trade *t, const char *venue_symbol);
 /* The clock offset in use (us, venue - local), and setting one measured earlier. */
 int64_t lyra_trade_clock_offset(const struct lyra_trade *t);
 void lyra_trade_set_clock_offset(struct lyra_trade *t, int64_t offset_us);

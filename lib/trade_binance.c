@@ -10,6 +10,7 @@
 #include "decimal.h"
 #include "error.h"
 #include "http.h"
+#include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
 #include "venue_impl.h"
@@ -425,6 +426,134 @@ static int b_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, "/api/v3/time", "serverTime", 1000, server_us, err);
 }
 
+/* ---- the user data stream ----
+ * The WebSocket API (https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/
+ * user-data-stream-requests): the listenKey endpoints are deprecated for spot, so the stream is
+ * subscribed with userDataStream.subscribe.signature, which takes an HMAC key: params apiKey
+ * and timestamp, signed like every SIGNED request of the WebSocket API (request-security: hex
+ * HMAC-SHA256 of the params sorted by name, k=v&...). The answer {"id","status":200,"result":
+ * {"subscriptionId":N}} starts the events, each {"subscriptionId":N,"event":{...}}; order updates
+ * are executionReport events (https://developers.binance.com/docs/binance-spot-api-docs/
+ * user-data-stream): c client order id (C the original one on a cancel), x execution type
+ * (TRADE: one execution l @ L, trade id t, commission n in N, maker m, time T), X the order's
+ * status, z the cumulative filled quantity, Z the cumulative quote quantity, i the order id.
+ * eventStreamTerminated ends the subscription. The server pings every 20 s (answered by ws.c). */
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	char sig[65], *msg = NULL;
+	json_t *p;
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	p = json_pack("{s:s, s:I}", "apiKey", t->o.key->key,
+	              "timestamp", (json_int_t)(lyra_trade_now(t) / 1000));
+	if (!p || lyra_sign_binance_ws(t->o.key, p, sig) != 0) {
+		json_decref(p);
+		return NULL;
+	}
+	json_object_set_new(p, "signature", json_string(sig));
+	json_t *req = json_pack("{s:s, s:s, s:o}", "id", "lyra-userstream",
+	                        "method", "userDataStream.subscribe.signature", "params", p);
+	msg = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!msg)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return msg;
+}
+
+/* "x" keys of an executionReport into the names parse_order knows. */
+static int exec_order(struct lyra_trade *t, const json_t *e, struct lyra_venue_order *o)
+{
+	const char *cid = json_string_value(json_object_get(e, "c"));
+	const char *orig = json_string_value(json_object_get(e, "C"));
+	json_t *j = json_pack("{s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, "
+	                      "s:O?}",
+	                      "clientOrderId", orig && *orig ? orig : cid,
+	                      "orderId", json_object_get(e, "i"), "symbol", json_object_get(e, "s"),
+	                      "status", json_object_get(e, "X"), "side", json_object_get(e, "S"),
+	                      "type", json_object_get(e, "o"), "timeInForce", json_object_get(e, "f"),
+	                      "price", json_object_get(e, "p"), "origQty", json_object_get(e, "q"),
+	                      "executedQty", json_object_get(e, "z"),
+	                      "cummulativeQuoteQty", json_object_get(e, "Z"),
+	                      "updateTime", json_object_get(e, "E"));
+	if (!j)
+		return lyra_error(LYRA_EX_DATAERR, V ": an executionReport lyra cannot read");
+	int rc = parse_order(t, NULL, j, o);
+	json_decref(j);
+	return rc;
+}
+
+static int exec_fill(struct lyra_trade *t, const json_t *e, const struct lyra_venue_order *o,
+                     struct lyra_venue_fill *f)
+{
+	const json_t *n = json_object_get(e, "N");
+	json_t *j = json_pack("{s:O?, s:O?, s:O?, s:b, s:b, s:O?, s:O?, s:O?, s:s, s:O?}",
+	                      "symbol", json_object_get(e, "s"), "id", json_object_get(e, "t"),
+	                      "orderId", json_object_get(e, "i"),
+	                      "isBuyer", !strcmp(o->side, "buy"),
+	                      "isMaker", json_is_true(json_object_get(e, "m")),
+	                      "price", json_object_get(e, "L"), "qty", json_object_get(e, "l"),
+	                      "commission", json_object_get(e, "n"),
+	                      "commissionAsset", json_is_string(n) ? json_string_value(n) : "",
+	                      "time", json_object_get(e, "T"));
+	if (!j)
+		return lyra_error(LYRA_EX_DATAERR, V ": an executionReport lyra cannot read");
+	int rc = parse_fill(t, NULL, j, f);
+	json_decref(j);
+	if (rc == 0)
+		snprintf(f->id, sizeof f->id, "%s", o->id);
+	return rc;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	const json_t *st = json_object_get(j, "status");
+	if (json_is_integer(st)) {
+		/* the answer to the subscription */
+		if (json_integer_value(st) == 200)
+			return 1;
+		const json_t *er = json_object_get(j, "error");
+		return lyra_error(LYRA_EX_NOPERM, V ": user data stream refused: %s (%" JSON_INTEGER_FORMAT
+		                  ", status %" JSON_INTEGER_FORMAT ")",
+		                  json_string_value(json_object_get(er, "msg")) ?: "no message",
+		                  json_integer_value(json_object_get(er, "code")), json_integer_value(st));
+	}
+	const json_t *e = json_object_get(j, "event");
+	const char *et = json_string_value(json_object_get(e, "e"));
+	if (!et)
+		return 0;
+	if (!strcmp(et, "eventStreamTerminated"))
+		return lyra_error(LYRA_EX_UNAVAILABLE, V ": the venue ended the user data stream");
+	if (strcmp(et, "executionReport") != 0)
+		return 0;   /* outboundAccountPosition, balanceUpdate, listStatus, ... */
+	struct lyra_venue_order o;
+	struct lyra_venue_fill f;
+	if (exec_order(t, e, &o) != 0)
+		return lyra_error(LYRA_EX_DATAERR, V ": executionReport: %s", lyra_error_msg());
+	const char *x = json_string_value(json_object_get(e, "x"));
+	if (x && !strcmp(x, "TRADE")) {
+		if (exec_fill(t, e, &o, &f) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": executionReport: %s", lyra_error_msg());
+		if (on_fill(ctx, &f) != 0)
+			return -2;
+	}
+	return on_order(ctx, &o) != 0 ? -2 : 0;
+}
+
+static const struct lyra_trade_stream binance_stream = {
+	.url = "wss://ws-api.binance.com:443/ws-api/v3",
+	.testnet_url = "wss://ws-api.testnet.binance.vision/ws-api/v3",
+	.hello = s_hello,
+	.message = s_message,
+};
+
 const struct lyra_trade_adapter lyra_trade_binance = {
 	.id = V,
 	.rest_url = "https://api.binance.com",
@@ -441,4 +570,5 @@ const struct lyra_trade_adapter lyra_trade_binance = {
 	.venue_error = binance_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &binance_stream,
 };

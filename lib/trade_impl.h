@@ -9,6 +9,33 @@
 
 #include "trade.h"
 
+/* A venue's private WebSocket for order updates (lib/userstream.c drives it): where it is, the
+ * messages that authenticate and subscribe, and what its messages mean. */
+struct lyra_trade_stream {
+	const char *url;                 /* production */
+	const char *testnet_url;         /* NULL: no testnet stream */
+	/* Step step (0, 1, ...) of the opening: the message to send, NEW (malloc'd), or NULL with
+	 * error.h set. */
+	char *(*hello)(struct lyra_trade *t, int step);
+	/* One message from the venue (j: the parsed JSON, NULL when the text was not JSON, such as
+	 * OKX's "pong"). Order updates go to on_order, executions to on_fill (each fill before the
+	 * order state it leads to). Returns 0 handled or ignored, 1 the subscription is live, 2 send
+	 * the next hello step, -1 the venue refused or ended the stream (error.h says why, with the
+	 * venue's code and message), -2 a callback stopped. */
+	int (*message)(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+	               lyra_trade_fill_cb on_fill, void *ctx);
+	int keepalive_s;                 /* send ping_text after this many quiet seconds (0: never) */
+	const char *ping_text;
+	/* The keepalive message made fresh (NEW, malloc'd; NULL with error.h), used instead of
+	 * ping_text when set (gateio: it carries the time). */
+	char *(*ping)(struct lyra_trade *t);
+};
+
+/* Hex HMAC of msg under the key's secret with the digest md_name ("sha384", "sha512") into
+ * out (at least 129 bytes). 0, or -1 with error.h. The user streams' signatures. */
+int lyra_trade_hmac_hex(const struct lyra_api_key *k, const char *md_name, const char *msg,
+                        char *out, size_t n);
+
 /* One venue's adapter. Calls have the contract of the lyra_trade_* call of the same name; the
  * common code has already checked the arguments it can (a market where one is needed). */
 struct lyra_trade_adapter {
@@ -42,6 +69,7 @@ struct lyra_trade_adapter {
 	                   struct lyra_venue_order *o);
 	int (*parse_fill)(struct lyra_trade *t, const struct lyra_market *m, const json_t *j,
 	                  struct lyra_venue_fill *f);
+	const struct lyra_trade_stream *stream;   /* NULL: order updates by REST polling only */
 };
 
 extern const struct lyra_trade_adapter lyra_trade_binance;

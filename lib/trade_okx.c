@@ -11,6 +11,7 @@
 #include "decimal.h"
 #include "error.h"
 #include "http.h"
+#include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
 #include "venue_impl.h"
@@ -572,6 +573,114 @@ static int o_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, "/api/v5/public/time", "data/0/ts", 1000, server_us, err);
 }
 
+/* ---- the private WebSocket ----
+ * https://www.okx.com/docs-v5/en/#overview-websocket-login and #order-book-trading-trade-ws-
+ * order-channel: connect to /ws/v5/private (demo trading: wspap.okx.com), send {"op":"login",
+ * "args":[{"apiKey","passphrase","timestamp","sign"}]} with timestamp in Unix seconds and sign =
+ * base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")); {"event":"login",
+ * "code":"0"} accepts it ({"event":"error","code":"60009",...} refuses). Then subscribe to
+ * {"channel":"orders","instType":"ANY"}; {"event":"subscribe"} confirms. Each push {"arg",
+ * "data":[order]} carries the order in the REST shape (state, accFillSz, avgPx, clOrdId, ordId)
+ * and, when it reports an execution, tradeId, fillPx, fillSz, fillTime, fillFee (negative: a
+ * charge) and fillFeeCcy, execType T/M. A connection quiet for 30 s is closed by OKX: the client
+ * sends the text "ping" (answered "pong") when it heard nothing for a while. */
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	char ts[32], *msg = NULL;
+	json_t *req;
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	if (step == 0) {
+		struct lyra_signed sg;
+		snprintf(ts, sizeof ts, "%lld", (long long)(lyra_trade_now(t) / LYRA_US_PER_SEC));
+		struct lyra_sign_in in = {.venue = V, .method = "GET", .path = "/users/self/verify",
+		                          .query = "", .body = "", .timestamp = ts};
+		if (lyra_sign(t->o.key, &in, &sg) != 0)
+			return NULL;
+		req = json_pack("{s:s, s:[{s:s, s:s, s:s, s:s}]}", "op", "login", "args",
+		                "apiKey", t->o.key->key, "passphrase", t->o.key->passphrase,
+		                "timestamp", ts, "sign", sg.signature);
+		lyra_signed_release(&sg);
+	} else if (step == 1) {
+		req = json_pack("{s:s, s:[{s:s, s:s}]}", "op", "subscribe", "args",
+		                "channel", "orders", "instType", "ANY");
+	} else {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	msg = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!msg)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return msg;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	if (!j)
+		return 0;   /* "pong" */
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	if (ev) {
+		if (!strcmp(ev, "login"))
+			return 2;
+		if (!strcmp(ev, "subscribe"))
+			return 1;
+		if (!strcmp(ev, "error"))
+			return lyra_error(LYRA_EX_NOPERM, V ": private WebSocket refused: %s (%s)",
+			                  json_string_value(json_object_get(j, "msg")) ?: "no message",
+			                  json_string_value(json_object_get(j, "code")) ?: "");
+		if (!strcmp(ev, "notice"))
+			return lyra_error(LYRA_EX_UNAVAILABLE, V ": %s",
+			                  json_string_value(json_object_get(j, "msg")) ?: "notice");
+		return 0;
+	}
+	const char *ch = json_string_value(json_object_get(json_object_get(j, "arg"), "channel"));
+	const json_t *data = json_object_get(j, "data");
+	if (!ch || strcmp(ch, "orders") != 0 || !json_is_array(data))
+		return 0;
+	size_t i;
+	const json_t *d;
+	json_array_foreach(data, i, d) {
+		struct lyra_venue_order o;
+		if (parse_order(t, NULL, d, &o) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": orders channel: %s", lyra_error_msg());
+		const char *tid = json_string_value(json_object_get(d, "tradeId"));
+		if (tid && *tid) {
+			/* the execution in the REST fill shape: fee and feeCcy are this fill's */
+			struct lyra_venue_fill f;
+			json_t *x = json_deep_copy(d);
+			const json_t *ff = json_object_get(d, "fillFee");
+			const json_t *fc = json_object_get(d, "fillFeeCcy");
+			if (!x)
+				return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+			json_object_set_new(x, "fee", ff ? json_deep_copy(ff) : json_string(""));
+			json_object_set_new(x, "feeCcy", json_string(json_is_string(fc) ? json_string_value(fc) : ""));
+			int rc = parse_fill(t, NULL, x, &f);
+			json_decref(x);
+			if (rc != 0)
+				return lyra_error(LYRA_EX_DATAERR, V ": orders channel: %s", lyra_error_msg());
+			if (on_fill(ctx, &f) != 0)
+				return -2;
+		}
+		if (on_order(ctx, &o) != 0)
+			return -2;
+	}
+	return 0;
+}
+
+static const struct lyra_trade_stream okx_stream = {
+	.url = "wss://ws.okx.com:8443/ws/v5/private",
+	.testnet_url = "wss://wspap.okx.com:8443/ws/v5/private",
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 20,
+	.ping_text = "ping",
+};
+
 const struct lyra_trade_adapter lyra_trade_okx = {
 	.id = V,
 	.rest_url = "https://www.okx.com",
@@ -588,4 +697,5 @@ const struct lyra_trade_adapter lyra_trade_okx = {
 	.venue_error = okx_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &okx_stream,
 };

@@ -33,6 +33,9 @@ and the clock check):
   skew:MS                  the server clock runs MS milliseconds ahead (as --skew-ms)
   partial-then-cancel      an order that would rest is half filled, then cancelled by the venue
 
+User stream: with --ws-port-file F, the venue's private WebSocket (tests/fakeuserstream.py) runs
+on a second port (written to F) and pushes every order change; POST /_fake/ws controls it.
+
 Control: POST /_fake/fill {"clientId","qty","px"} fills a resting order (partly or fully) and
 records a trade (maker); GET /_fake/orders dumps {"orders":[...],"trades":[...],"balances":{...}};
 POST /_fake/config {"ref_px": "...", "skew_ms": N} changes the reference price or the clock.
@@ -93,6 +96,11 @@ class Exchange:
         self.free = dict(START)
         self.locked = {k: Decimal(0) for k in START}
         self.markets = self.load_markets(fixtures)
+        self.listeners = []   # fn(order, trade or None) on every order change (the user stream)
+
+    def notify(self, order, trade=None):
+        for fn in self.listeners:
+            fn(order, trade)
 
     def load_markets(self, fixtures):
         m = {}
@@ -186,6 +194,7 @@ class Exchange:
         self.free[asset] -= need
         self.locked[asset] += need
         self.orders[o["id"]] = order
+        self.notify(order)
         if crosses and o["type"] == "post_only":
             self.finish(order, "canceled")
         elif crosses:
@@ -231,6 +240,7 @@ class Exchange:
         order["status"] = "filled" if Decimal(order["filled"]) == Decimal(order["qty"]) else "partially_filled"
         if order["status"] == "filled":
             self.release(order)
+        self.notify(order, self.trades[-1])
         return None
 
     def release(self, order):
@@ -244,6 +254,7 @@ class Exchange:
         self.release(order)
         order["status"] = status
         order["update"] = now_ms(self)
+        self.notify(order)
 
     def is_open(self, order):
         return order["status"] in ("new", "partially_filled")
@@ -352,6 +363,8 @@ class Handler(fakevenue.Handler):
             if path == "/_fake/orders":
                 return self.send_body(200, ex.dump())
             req = json.loads(body or "{}")
+            if path == "/_fake/ws" and self.server.stream:
+                return self.send_body(200, self.server.stream.control(req))
             if path == "/_fake/fill":
                 o = ex.orders.get(req.get("clientId"))
                 if not o or not ex.is_open(o):
@@ -708,6 +721,7 @@ def main():
     ap.add_argument("--ref-px", default="43000")
     ap.add_argument("--hold-s", type=float, default=5.0)
     ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--ws-port-file", help="serve the venue's user stream too (binance, okx)")
     a = ap.parse_args()
     with open(a.keys) as f:
         keys = json.load(f)
@@ -722,6 +736,11 @@ def main():
     srv.ex = ex
     srv.keys = keys
     srv.hold_s = a.hold_s
+    srv.stream = None
+    if a.ws_port_file:
+        import fakeuserstream
+        srv.stream = fakeuserstream.start(ex, keys, a.venue, a.ws_port_file, sys.modules[__name__])
+        ex.listeners.append(srv.stream.notify)
     ex.persist()
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:

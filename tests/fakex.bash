@@ -39,6 +39,20 @@ start() {
 	URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
 }
 
+# start_ws VENUE [fakeexchange options...]: start as above with the venue's user stream
+# (tests/fakeuserstream.py) on a second port; sets WS_URL too (the venue's documented path).
+start_ws() {
+	local venue=$1 path=/
+	rm -f "$BATS_TEST_TMPDIR/ws-port"
+	start "$@" --ws-port-file "$BATS_TEST_TMPDIR/ws-port"
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/ws-port" ] && break; sleep 0.1; done
+	case $venue in
+	binance) path=/ws-api/v3 ;;
+	okx) path=/ws/v5/private ;;
+	esac
+	WS_URL="ws://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/ws-port")$path"
+}
+
 # restart VENUE [fakeexchange options...]: stop the fake and start it again (fresh port).
 restart() {
 	kill "$FAKE_PID"
