@@ -821,10 +821,8 @@ struct tax {
 	int64_t last_day;
 	enum lyra_format fmt;
 	struct lyra_table *tb;
-	FILE *csv;              /* CSV events, held until the whole report is known to be right */
-	char *csvbuf;
-	size_t csvlen;
-	json_t *recs;           /* NDJSON events, likewise */
+	FILE *held;             /* CSV or NDJSON events, held in a temporary file (not memory: a
+	                         * year can have millions) until the whole report is known right */
 	/* the disposal being matched */
 	const char *asset;
 	int64_t day, fill_id, ts;
@@ -986,7 +984,7 @@ static int take_piece(void *ctx, const struct lyra_lot_take *t)
 	for (int i = 0; i < 10; i++)
 		cells[i] = c[i];
 	if (tx->fmt == LYRA_FMT_CSV)
-		return lyra_csv_row(tx->csv, cells, 10);
+		return lyra_csv_row(tx->held, cells, 10);
 	if (tx->fmt == LYRA_FMT_TABLE)
 		return lyra_table_add(tx->tb, cells);
 	json_t *r = lyra_record_new("cgt_event", tx->ts);
@@ -997,7 +995,14 @@ static int take_piece(void *ctx, const struct lyra_lot_take *t)
 			json_object_set_new(r, event_heads[i], json_string(cells[i]));
 	}
 	json_object_set_new(r, "method", json_string(lyra_lot_method_name(tx->piece_method)));
-	return json_array_append_new(tx->recs, r);
+	char *line = lyra_record_dump(r);
+	json_decref(r);
+	if (!line)
+		return lyra_error(LYRA_EX_SOFTWARE, "cannot encode a cgt_event record");
+	int ok = fputs(line, tx->held) >= 0 && putc('\n', tx->held) != EOF;
+	free(line);
+	return ok ? 0 : lyra_error(LYRA_EX_IOERR, "cannot hold the report in a temporary file: %s",
+	                           strerror(errno));
 }
 
 /* The lot method of the financial year containing day: the one recorded for it, else --method
@@ -1252,32 +1257,35 @@ static int cmd_tax(struct args *a)
 	if (each_stored_fill(INT64_MAX, rates_from_fill, &tx) != 0)
 		lyra_die_last();
 	lyra_out_init(0);
-	tx.csv = open_memstream(&tx.csvbuf, &tx.csvlen);
-	tx.recs = json_array();
-	if (!tx.csv || !tx.recs)
-		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
+	tx.held = tmpfile();
+	if (!tx.held)
+		lyra_die(LYRA_EX_CANTCREAT, "cannot create a temporary file for the report: %s",
+		         strerror(errno));
 	if (tx.fmt == LYRA_FMT_CSV)
-		lyra_csv_row(tx.csv, event_heads, 10);
+		lyra_csv_row(tx.held, event_heads, 10);
 	else if (tx.fmt == LYRA_FMT_TABLE)
 		tx.tb = lyra_table_new(event_heads, 10);
 	if (each_stored_fill(INT64_MAX, tax_fill, &tx) != 0 || transfers_before(&tx, INT64_MAX) != 0) {
 		lyra_table_free(tx.tb);
-		fclose(tx.csv);
-		free(tx.csvbuf);
-		json_decref(tx.recs);
+		fclose(tx.held);
 		lyra_die_last();
 	}
-	fclose(tx.csv);
-	fwrite(tx.csvbuf, 1, tx.csvlen, stdout);
-	free(tx.csvbuf);
 	{
-		size_t i;
-		json_t *r;
-		json_array_foreach(tx.recs, i, r) {
-			if (lyra_out_json(r) != 0)
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		if (fflush(tx.held) != 0 || fseek(tx.held, 0, SEEK_SET) != 0)
+			lyra_die(LYRA_EX_IOERR, "cannot read back the held report: %s", strerror(errno));
+		while ((n = getline(&line, &cap, tx.held)) > 0) {
+			if (tx.fmt == LYRA_FMT_CSV)
+				fwrite(line, 1, (size_t)n, stdout);
+			else if (lyra_out_raw(line, (size_t)n - 1) != 0)
 				status = -1;
 		}
-		json_decref(tx.recs);
+		free(line);
+		if (ferror(tx.held))
+			lyra_die(LYRA_EX_IOERR, "cannot read back the held report: %s", strerror(errno));
+		fclose(tx.held);
 	}
 	if (tx.tb) {
 		lyra_table_print(tx.tb, stdout);
