@@ -58,7 +58,7 @@ static const struct lyra_subcmd cmds[] = {
 enum {
 	OPT_REFRESH = 256, OPT_MAX_AGE, OPT_DEPTH, OPT_BBO, OPT_TRADES, OPT_FUNDING, OPT_INTERVAL,
 	OPT_FROM, OPT_TO, OPT_STORE, OPT_VENUE, OPT_SYMBOL, OPT_TYPE, OPT_SPEED, OPT_BATCH,
-	OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_WAIT, OPT_CHANNELS, OPT_STALE,
+	OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRIES, OPT_MAX_WAIT, OPT_CHANNELS, OPT_STALE, OPT_MAX_DRIFT,
 };
 
 static const struct lyra_opt opts[] = {
@@ -83,6 +83,7 @@ static const struct lyra_opt opts[] = {
 	{ "max-wait", OPT_MAX_WAIT, "D", "longest Retry-After to honour (default 60s)" },
 	{ "channels", OPT_CHANNELS, "LIST", "watch: book, bbo, trades (default all three)" },
 	{ "stale", OPT_STALE, "D", "watch: a stale record when a symbol is silent this long (default 30s)" },
+	{ "max-drift", OPT_MAX_DRIFT, "D", "watch, ingest: a clock_drift record when venue time is off receive time by more (watch: default 5s; 0: off)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -92,8 +93,8 @@ static const char *const usage[] = {
 	"candles VENUE SYMBOL --interval I --from T --to T [--store]",
 	"record [FILE...] [--batch N]",
 	"replay [--venue V] [--symbol S] [--type T] [--from T] [--to T] [--speed 1|10|max]",
-	"ingest VENUE [FILE] [--depth N]",
-	"watch VENUE[,VENUE...] SYMBOL... [--channels LIST] [--depth N] [--stale D]",
+	"ingest VENUE [FILE] [--depth N] [--max-drift D]",
+	"watch VENUE[,VENUE...] SYMBOL... [--channels LIST] [--depth N] [--stale D] [--max-drift D]",
 	NULL,
 };
 
@@ -118,6 +119,7 @@ struct args {
 	int has_retries;
 	const char *channels;
 	int64_t stale;
+	int64_t max_drift;       /* -1: the command's default */
 };
 
 static struct lyra_cli cli;
@@ -472,7 +474,7 @@ static int64_t last_ts = INT64_MIN;
 
 static void note_ts(const char *type, int64_t ts)
 {
-	static const char *const notices[] = { "gap", "resync", "stale", "market" };
+	static const char *const notices[] = { "gap", "resync", "stale", "clock_drift", "market" };
 	if (!type)
 		return;
 	for (size_t i = 0; i < sizeof notices / sizeof *notices; i++)
@@ -665,7 +667,7 @@ static int cmd_snapshot(struct args *a, char **ops, int nops)
 
 static const char *const md_types[] = {
 	"book", "book_delta", "bbo", "trade", "candle", "funding", "market", "gap", "resync", "stale",
-	NULL,
+	"clock_drift", NULL,
 };
 
 static int is_md_type(const char *t, size_t n)
@@ -1006,7 +1008,8 @@ static int cmd_record(struct args *a, char **ops, int nops)
 		}
 		if (!is_md_type(t, tlen)) {
 			if (lyra_ndjson_reject(in, &line, "'%.*s' is not market data (mdfeed records book, "
-			                       "book_delta, bbo, trade, candle, funding, market, gap, resync, stale)",
+			                       "book_delta, bbo, trade, candle, funding, market, gap, resync, stale, "
+			                       "clock_drift)",
 			                       (int)(tlen > 40 ? 40 : tlen), t) != 0)
 				break;
 			continue;
@@ -1174,6 +1177,7 @@ static int cmd_ingest(struct args *a, char **ops, int nops)
 	f = lyra_ws_feed_new(v->id, (int)a->depth, ingest_rec, NULL);
 	if (!f)
 		lyra_die_last();
+	lyra_ws_feed_set_max_drift(f, a->max_drift > 0 ? a->max_drift : 0);
 	in = lyra_ndjson_open("mdfeed", ops + 1, nops - 1, cli.strict);
 	if (!in)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
@@ -1196,6 +1200,7 @@ static int cmd_ingest(struct args *a, char **ops, int nops)
 		count_metric("mdfeed_checksums_total", labels, st->checksums);
 		count_metric("mdfeed_gaps_total", labels, st->gaps);
 		count_metric("mdfeed_resyncs_total", labels, st->resyncs);
+		count_metric("mdfeed_clock_drifts_total", labels, st->drifts);
 		count_metric("mdfeed_rejected_total", NULL, (int64_t)lyra_ndjson_rejected(in));
 	}
 	status = lyra_ndjson_status(in);
@@ -1207,31 +1212,45 @@ static int cmd_ingest(struct args *a, char **ops, int nops)
 /* ---- watch ---- */
 
 #define WATCH_SYMS 64
+#define DEFAULT_MAX_DRIFT (5 * LYRA_US_PER_SEC)
 
 struct wconn {
 	const struct lyra_venue *v;
 	char url[512];
 	struct lyra_ws *w;
 	struct lyra_ws_feed *f;
+	struct feed rest;                     /* binance, gateio, bitstamp: REST book snapshots */
+	int has_rest, channels, depth;
 	char sub[16384];
 	int nsyms;
 	char sym[WATCH_SYMS][LYRA_SYM_MAX];   /* unified, as records name them */
+	char vsym[WATCH_SYMS][LYRA_SYM_MAX];  /* the venue's stream name */
 	int64_t last[WATCH_SYMS];             /* wall time of the symbol's last record */
 	int stale[WATCH_SYMS];
+	int64_t snap_at[WATCH_SYMS];          /* monotonic time a snapshot may be fetched again */
+	int snap_tries[WATCH_SYMS];
 	int attempts, connected_once;
-	int64_t retry_at, reconnects, errors, gaps_seen;
+	int64_t retry_at, reconnects, errors, resubscribes, snapshots, lag_us;
+	int has_lag;
 };
 
 static int watch_rec(void *ctx, json_t *rec)
 {
 	struct wconn *c = ctx;
 	const char *sym = json_string_value(json_object_get(rec, "symbol"));
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	int64_t ts, recv;
 
 	for (int i = 0; sym && i < c->nsyms; i++)
 		if (strcmp(c->sym[i], sym) == 0) {
 			c->last[i] = lyra_time_now_us();
 			c->stale[i] = 0;
 		}
+	if (type && (strcmp(type, "book_delta") == 0 || strcmp(type, "bbo") == 0) &&
+	    lyra_json_get_ts(rec, "ts", &ts) == 0 && lyra_json_get_ts(rec, "recv_ts", &recv) == 0) {
+		c->lag_us = recv - ts;
+		c->has_lag = 1;
+	}
 	return ingest_rec(NULL, rec);
 }
 
@@ -1247,10 +1266,30 @@ static int64_t backoff_us(int attempts)
 	return d / 2 + (int64_t)(random() % (d / 2));
 }
 
+/* Send the lines of msgs (one JSON text each) on c's connection; 0 or -1 (warned). */
+static int watch_send(struct wconn *c, const char *msgs)
+{
+	char buf[sizeof c->sub], *line, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", msgs);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (lyra_ws_send_text(c->w, line, strlen(line)) < 0) {
+			lyra_warn("%s: %s", c->v->id, lyra_error_msg());
+			return -1;
+		}
+	return 0;
+}
+
 static void watch_connect(struct wconn *c, long timeout_ms)
 {
-	char *line, *save = NULL, sub[sizeof c->sub];
+	const char *names[WATCH_SYMS];
 
+	for (int i = 0; i < c->nsyms; i++)
+		names[i] = c->vsym[i];
+	/* built at each connection: Gate's subscriptions carry the current time */
+	if (lyra_ws_subscribe(c->v->id, names, c->nsyms, c->channels, c->depth, c->sub,
+	                      sizeof c->sub) < 0)
+		lyra_die_last();
 	c->w = lyra_ws_connect(c->url, timeout_ms);
 	if (!c->w) {
 		c->attempts++;
@@ -1259,16 +1298,13 @@ static void watch_connect(struct wconn *c, long timeout_ms)
 		          (double)(c->retry_at - mono_now()) / 1e6);
 		return;
 	}
-	memcpy(sub, c->sub, sizeof sub);
-	for (line = strtok_r(sub, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (lyra_ws_send_text(c->w, line, strlen(line)) < 0) {
-			lyra_warn("%s: %s", c->v->id, lyra_error_msg());
-			lyra_ws_close(c->w, 1000, 0);
-			c->w = NULL;
-			c->attempts++;
-			c->retry_at = mono_now() + backoff_us(c->attempts);
-			return;
-		}
+	if (watch_send(c, c->sub) < 0) {
+		lyra_ws_close(c->w, 1000, 0);
+		c->w = NULL;
+		c->attempts++;
+		c->retry_at = mono_now() + backoff_us(c->attempts);
+		return;
+	}
 	if (c->connected_once) {
 		c->reconnects++;
 		lyra_note("%s: reconnected", c->v->id);
@@ -1276,8 +1312,11 @@ static void watch_connect(struct wconn *c, long timeout_ms)
 	c->connected_once = 1;
 	c->attempts = 0;
 	lyra_ws_feed_reconnect(c->f);
-	for (int i = 0; i < c->nsyms; i++)
+	for (int i = 0; i < c->nsyms; i++) {
 		c->last[i] = lyra_time_now_us();
+		c->snap_at[i] = 0;
+		c->snap_tries[i] = 0;
+	}
 }
 
 static void watch_drop(struct wconn *c, const char *why)
@@ -1287,6 +1326,89 @@ static void watch_drop(struct wconn *c, const char *why)
 	c->w = NULL;
 	c->attempts++;
 	c->retry_at = mono_now() + backoff_us(c->attempts);
+}
+
+struct snapctx {
+	struct wconn *c;
+	const char *url;
+};
+
+static int parse_rest_book(struct feed *f, void *ctx, const char *body, size_t len)
+{
+	struct snapctx *sc = ctx;
+
+	(void)f;
+	return lyra_ws_feed_rest(sc->c->f, sc->url, body, len, lyra_time_now_us());
+}
+
+/* Binance, Gate, Bitstamp: a symbol's book starts from a REST snapshot taken after its first
+ * diff has been buffered (the venues' rules in lib/venue_ws.c); a snapshot older than the
+ * buffered diffs, or a failed request, is tried again after a backoff. The request is the
+ * adapter's book request (venue.h), through the venue's shared rate budget (http.h). */
+static void watch_snapshots(struct wconn *c)
+{
+	int64_t now = mono_now();
+
+	for (int i = 0; i < c->nsyms && c->w; i++) {
+		int want = lyra_ws_feed_want_snapshot(c->f, c->vsym[i]);
+		struct lyra_market m;
+		struct lyra_venue_req req;
+		char url[sizeof c->rest.base + sizeof req.path_query];
+		struct snapctx sc = { c, url };
+
+		if (!want || now < c->snap_at[i])
+			continue;
+		memset(&m, 0, sizeof m);
+		snprintf(m.venue, sizeof m.venue, "%s", c->v->id);
+		snprintf(m.venue_symbol, sizeof m.venue_symbol, "%s", c->vsym[i]);
+		snprintf(m.instrument, sizeof m.instrument, "spot");
+		/* depth 0: the adapter's largest book (binance limit=5000, as its rules ask) */
+		if (c->v->book_req(&m, 0, &req) < 0)
+			lyra_die_last();
+		snprintf(url, sizeof url, "%s%s", c->rest.base, req.path_query);
+		c->snapshots++;
+		if (call(&c->rest, &req, parse_rest_book, &sc) < 0) {
+			lyra_warn("%s: %s", c->v->id, lyra_error_msg());
+			c->errors++;
+		}
+		if (lyra_ws_feed_want_snapshot(c->f, c->vsym[i]) == 2 || !lyra_ws_feed_synced(c->f, c->vsym[i])) {
+			c->snap_tries[i]++;
+			c->snap_at[i] = mono_now() + backoff_us(c->snap_tries[i]);
+			lyra_note("%s: %s: the book snapshot did not fit the buffered diffs; again in %.1fs",
+			          c->v->id, c->sym[i], (double)(c->snap_at[i] - mono_now()) / 1e6);
+		} else {
+			c->snap_tries[i] = 0;
+		}
+	}
+}
+
+/* Act on the books that had a gap: resynchronise each symbol alone (a new REST snapshot, or
+ * unsubscribe and subscribe its book again), the other symbols' streams untouched; a broken
+ * connection-wide sequence (bitfinex) opens the connection again. */
+static void watch_gaps(struct wconn *c)
+{
+	char vs[LYRA_SYM_MAX], msgs[2048];
+	int g;
+
+	while (c->w && (g = lyra_ws_feed_take_gap(c->f, vs, sizeof vs)) != 0) {
+		if (g == 2) {
+			c->attempts = 0;
+			watch_drop(c, "the connection's sequence broke");
+			return;
+		}
+		c->resubscribes++;
+		if (c->has_rest) {
+			lyra_note("%s: %s: book gap; fetching a new snapshot", c->v->id, vs);
+			continue;
+		}
+		if (lyra_ws_feed_resubscribe(c->f, vs, c->depth, msgs, sizeof msgs) < 0)
+			lyra_die_last();
+		lyra_note("%s: %s: book gap; subscribing to its book again", c->v->id, vs);
+		if (watch_send(c, msgs) < 0) {
+			watch_drop(c, "cannot resubscribe");
+			return;
+		}
+	}
 }
 
 static int cmd_watch(struct args *a, char **ops, int nops)
@@ -1325,13 +1447,14 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 		lyra_die(LYRA_EX_SOFTWARE, "out of memory");
 	for (int k = 0; k < nv; k++) {
 		struct wconn *c = &conns[k];
-		const char *names[WATCH_SYMS];
-		char vsym[WATCH_SYMS][LYRA_SYM_MAX], env[64];
+		char env[64];
 		const char *url = lyra_ws_url(vs[k]->id), *over;
 
 		if (!url)
 			lyra_die_last();
 		c->v = vs[k];
+		c->channels = channels;
+		c->depth = (int)a->depth;
 		snprintf(env, sizeof env, "LYRA_%s_WS_URL", vs[k]->id);
 		for (char *p = env; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
@@ -1339,18 +1462,23 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 		snprintf(c->url, sizeof c->url, "%s", over && *over ? over : url);
 		c->nsyms = nops - 1;
 		for (int i = 0; i < c->nsyms; i++) {
-			if (lyra_ws_venue_symbol(vs[k]->id, ops[i + 1], vsym[i], sizeof vsym[i]) < 0)
+			if (lyra_ws_venue_symbol(vs[k]->id, ops[i + 1], c->vsym[i], sizeof c->vsym[i]) < 0)
 				lyra_die_last();
-			names[i] = vsym[i];
 			for (size_t j = 0; j < LYRA_SYM_MAX - 1 && ops[i + 1][j]; j++)
 				c->sym[i][j] = (char)toupper((unsigned char)ops[i + 1][j]);
 		}
-		if (lyra_ws_subscribe(vs[k]->id, names, c->nsyms, channels, (int)a->depth, c->sub,
-		                      sizeof c->sub) < 0)
-			lyra_die_last();
 		c->f = lyra_ws_feed_new(vs[k]->id, (int)a->depth, watch_rec, c);
 		if (!c->f)
 			lyra_die_last();
+		lyra_ws_feed_set_max_drift(c->f, a->max_drift >= 0 ? a->max_drift : DEFAULT_MAX_DRIFT);
+		for (int i = 0; i < c->nsyms; i++)
+			if (lyra_ws_feed_symbol(c->f, c->vsym[i], c->sym[i]) < 0)
+				lyra_die_last();
+		if (strcmp(vs[k]->id, "binance") == 0 || strcmp(vs[k]->id, "gateio") == 0 ||
+		    strcmp(vs[k]->id, "bitstamp") == 0) {
+			c->has_rest = 1;
+			feed_open(&c->rest, vs[k], a);
+		}
 	}
 	if (lyra_identity_require(store, &me, "market.read") != 0)
 		lyra_die_last();
@@ -1384,25 +1512,20 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 			struct wconn *c = &conns[idx[i]];
 			const char *buf;
 			size_t len;
-			int r;
+			int r, n = 0;
 
 			if (!pf[i].revents && !lyra_ws_buffered(c->w))
 				continue;
-			while ((r = lyra_ws_recv(c->w, &buf, &len, 0)) == 1)
+			/* a bounded batch, so gaps are acted on and snapshots fetched while a fast
+			 * stream keeps the socket busy */
+			while (n++ < 256 && (r = lyra_ws_recv(c->w, &buf, &len, 0)) == 1)
 				if (lyra_ws_feed_line(c->f, buf, len, lyra_time_now_us()) != 0) {
 					c->errors++;
 					lyra_warn("%s: %s", c->v->id, lyra_error_msg());
 				}
-			if (r == 1 || r == -2) {
-				const struct lyra_ws_stats *st = lyra_ws_feed_stats(c->f);
-
-				/* a book gap: its snapshot comes again only with a new subscription */
-				if (st->gaps > c->gaps_seen) {
-					c->gaps_seen = st->gaps;
-					c->attempts = 0;
-					watch_drop(c, "a book gap; subscribing again");
-				}
-			} else if (r == 0) {
+			if (n > 256)
+				r = 1;
+			if (r == 0) {
 				char why[64];
 
 				snprintf(why, sizeof why, "closed by the venue (%d)", lyra_ws_close_code(c->w));
@@ -1410,6 +1533,11 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 			} else if (r == -1) {
 				watch_drop(c, lyra_error_msg());
 			}
+		}
+		for (int k = 0; k < nv; k++) {
+			watch_gaps(&conns[k]);
+			if (conns[k].has_rest)
+				watch_snapshots(&conns[k]);
 		}
 		{
 			int64_t wall = lyra_time_now_us();
@@ -1437,7 +1565,17 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 		count_metric("mdfeed_checksums_total", labels, st->checksums);
 		count_metric("mdfeed_gaps_total", labels, st->gaps);
 		count_metric("mdfeed_resyncs_total", labels, st->resyncs);
+		count_metric("mdfeed_clock_drifts_total", labels, st->drifts);
 		count_metric("mdfeed_reconnects_total", labels, conns[k].reconnects);
+		count_metric("mdfeed_snapshots_total", labels, conns[k].snapshots);
+		if (metrics && conns[k].has_lag) {
+			char lag[48];
+			int64_t l = conns[k].lag_us, al = l < 0 ? -l : l;
+
+			snprintf(lag, sizeof lag, "%s%" PRId64 ".%06" PRId64, l < 0 ? "-" : "",
+			         al / 1000000, al % 1000000);
+			lyra_metrics_set(metrics, "mdfeed_lag_seconds", labels, lag);
+		}
 		lyra_note("watch %s: %" PRId64 " messages, %" PRId64 " checksums verified, %" PRId64
 		          " gaps, %" PRId64 " resyncs, %" PRId64 " reconnects", conns[k].v->id,
 		          st->messages, st->checksums, st->gaps, st->resyncs, conns[k].reconnects);
@@ -1446,6 +1584,8 @@ static int cmd_watch(struct args *a, char **ops, int nops)
 		if (conns[k].w)
 			lyra_ws_close(conns[k].w, 1000, 1000);
 		lyra_ws_feed_free(conns[k].f);
+		if (conns[k].has_rest)
+			feed_close(&conns[k].rest);
 	}
 	free(conns);
 	return status;
@@ -1455,7 +1595,7 @@ int main(int argc, char **argv)
 {
 	struct args a = {
 		.max_age = DEFAULT_MAX_AGE, .depth = 20, .batch = MD_BATCH, .timeout_ms = 10000,
-		.max_wait_ms = 60000, .stale = 30 * LYRA_US_PER_SEC,
+		.max_wait_ms = 60000, .stale = 30 * LYRA_US_PER_SEC, .max_drift = -1,
 	};
 	const char *arg;
 	int c, cmd, status;
@@ -1489,6 +1629,12 @@ int main(int argc, char **argv)
 		case OPT_MAX_WAIT: a.max_wait_ms = (long)(parse_dur_arg("max-wait", arg) / 1000); break;
 		case OPT_CHANNELS: a.channels = arg; break;
 		case OPT_STALE: a.stale = parse_dur_arg("stale", arg); break;
+		case OPT_MAX_DRIFT:
+			if (strcmp(arg, "0") == 0)
+				a.max_drift = 0;
+			else
+				a.max_drift = parse_dur_arg("max-drift", arg);
+			break;
 		}
 	}
 	cmd = lyra_cli_command(&spec, cli.optind < cli.argc ? cli.argv[cli.optind] : NULL);
@@ -1525,6 +1671,12 @@ int main(int argc, char **argv)
 		                     "event time of the newest market-data record written or stored");
 		lyra_metrics_declare(metrics, "mdfeed_reconnects_total", LYRA_METRIC_COUNTER,
 		                     "WebSocket reconnections by watch");
+		lyra_metrics_declare(metrics, "mdfeed_clock_drifts_total", LYRA_METRIC_COUNTER,
+		                     "clock_drift records: venue time off receive time beyond --max-drift");
+		lyra_metrics_declare(metrics, "mdfeed_snapshots_total", LYRA_METRIC_COUNTER,
+		                     "REST book snapshots fetched by watch (binance, gateio, bitstamp)");
+		lyra_metrics_declare(metrics, "mdfeed_lag_seconds", LYRA_METRIC_GAUGE,
+		                     "receive time minus venue event time of the last book_delta or bbo");
 	}
 
 	store = lyra_store_open(cli.db);

@@ -33,7 +33,10 @@ struct sym {
 	struct lyra_l2book book;
 	int synced;          /* the book is trusted: deltas are applied and emitted */
 	int need_resync;     /* a gap was reported: the next snapshot is announced by a resync */
-	int awaiting;        /* gemini after a gap: its book comes again only on a new connection */
+	int awaiting;        /* gemini after a gap: its book comes again only with a new subscription */
+	int gapped;          /* a gap since lyra_ws_feed_take_gap last reported it */
+	int snap_old;        /* rest venues: the last snapshot was older than the buffered diffs */
+	int drifting;        /* venue time is off local receive time by more than max_drift */
 	int64_t seq;         /* last applied update id / seqId; -1 when none */
 	json_t *pending;     /* binance: diffs received before the snapshot */
 };
@@ -50,6 +53,8 @@ struct lyra_ws_feed {
 	int64_t conn_seq;    /* bitfinex: last connection-wide sequence number; -1 when none */
 	struct { int64_t id; int kind; char vsym[LYRA_SYM_MAX]; } chans[MAX_CHANS];
 	size_t nchans;       /* bitfinex: chanId -> channel kind and symbol */
+	int conn_gap;        /* bitfinex: the connection-wide sequence broke */
+	int64_t max_drift;   /* clock_drift threshold in µs; 0: not checked */
 	struct lyra_ws_stats st;
 };
 
@@ -263,6 +268,7 @@ static int emit_gap(struct lyra_ws_feed *f, struct sym *s, int64_t ts, int64_t e
 	s->synced = 0;
 	s->need_resync = 1;
 	s->awaiting = 1;
+	s->gapped = 1;
 	s->seq = -1;
 	lyra_l2book_clear(&s->book);
 	f->st.gaps++;
@@ -305,6 +311,33 @@ static int emit_book(struct lyra_ws_feed *f, struct sym *s, int64_t ts, int64_t 
 	return rec_emit(f, r);
 }
 
+/* Venue event time against local receive time: a clock_drift record when |recv - ts| first goes
+ * beyond max_drift for a symbol ("over"), and one when it is back within ("within"). Only the
+ * records that report a live change (book_delta, bbo) are measured: snapshots and trade batches
+ * may carry old times by design. */
+static int check_drift(struct lyra_ws_feed *f, struct sym *s, int64_t ts)
+{
+	int64_t d = f->recv - ts;
+	int over;
+	json_t *r;
+
+	if (!f->max_drift || !ts)
+		return 0;
+	over = d > f->max_drift || d < -f->max_drift;
+	if (over == s->drifting)
+		return 0;
+	s->drifting = over;
+	f->st.drifts += over;
+	r = rec_new(f, "clock_drift", f->recv, s);
+	if (r) {
+		json_object_set_new(r, "state", json_string(over ? "over" : "within"));
+		json_object_set_new(r, "drift", json_integer(d));
+		json_object_set_new(r, "max_drift", json_integer(f->max_drift));
+		json_object_set_new(r, "venue_ts", json_integer(ts));
+	}
+	return rec_emit(f, r);
+}
+
 static int emit_delta(struct lyra_ws_feed *f, struct sym *s, int64_t ts, int64_t seq,
                       json_t *bids, json_t *asks)
 {
@@ -318,7 +351,9 @@ static int emit_delta(struct lyra_ws_feed *f, struct sym *s, int64_t ts, int64_t
 	json_object_set_new(r, "seq", json_integer(seq < 0 ? 0 : seq));
 	json_object_set_new(r, "bids", bids ? bids : json_array());
 	json_object_set_new(r, "asks", asks ? asks : json_array());
-	return rec_emit(f, r);
+	if (rec_emit(f, r) < 0)
+		return -1;
+	return check_drift(f, s, ts);
 }
 
 static int emit_bbo(struct lyra_ws_feed *f, struct sym *s, int64_t ts, const char *bp,
@@ -332,7 +367,9 @@ static int emit_bbo(struct lyra_ws_feed *f, struct sym *s, int64_t ts, const cha
 		json_object_set_new(r, "ask_px", json_string(ap));
 		json_object_set_new(r, "ask_qty", json_string(aq));
 	}
-	return rec_emit(f, r);
+	if (rec_emit(f, r) < 0)
+		return -1;
+	return check_drift(f, s, ts);
 }
 
 static int emit_trade(struct lyra_ws_feed *f, struct sym *s, int64_t ts, const char *id,
@@ -764,10 +801,15 @@ static int binance_diff(struct lyra_ws_feed *f, struct sym *s, const json_t *d)
 		return bad(f, "depth update without integer 'U' and 'u'");
 	if (json_integer_value(u) <= s->seq)
 		return 0;
-	if (json_integer_value(U) > s->seq + 1)
-		return emit_gap(f, s, ts, s->seq + 1, json_integer_value(U),
-		                "sequence gap: expected U %" PRId64 ", got %" PRId64, s->seq + 1,
-		                (int64_t)json_integer_value(U));
+	if (json_integer_value(U) > s->seq + 1) {
+		/* events were missed: discard the book and restart, this event being the first one
+		 * buffered for the next snapshot */
+		if (emit_gap(f, s, ts, s->seq + 1, json_integer_value(U),
+		             "sequence gap: expected U %" PRId64 ", got %" PRId64, s->seq + 1,
+		             (int64_t)json_integer_value(U)) < 0)
+			return -1;
+		return buffer_diff(s, d);
+	}
 	ob = json_array();
 	oa = json_array();
 	if (apply_rows(f, s, LYRA_L2_BID, json_object_get(d, "b"), ob) < 0 ||
@@ -792,7 +834,6 @@ static int binance_snapshot(struct lyra_ws_feed *f, const char *url, const json_
 	struct sym *s;
 	json_t *pending;
 	const json_t *d;
-	int started = 0;
 
 	if (!q || !strstr(url, f->venue == V_GATEIO ? "/order_book" : "/depth"))
 		return 0;
@@ -803,7 +844,29 @@ static int binance_snapshot(struct lyra_ws_feed *f, const char *url, const json_
 		return bad(f, "REST book snapshot without an integer update id");
 	f->st.messages++;
 	s = sym_get(f, vs);
-	if (!s || snapshot_begin(f, s, f->recv) < 0)
+	if (!s)
+		return -1;
+	/* Binance spot, "How to manage a local order book correctly" (binance-spot-api-docs,
+	 * web-socket-streams.md): if the snapshot's lastUpdateId is below the U of the first
+	 * buffered event still to apply (those with u <= lastUpdateId are dropped), the snapshot is
+	 * too old: fetch it again. Gate's spot.order_book_update rule is the same with the REST
+	 * book's id (baseID): start from the notification with U <= baseID+1 <= u, and fetch again
+	 * when baseID+1 < U of the first. The book is left as it was (not synced) and the diffs stay
+	 * buffered; lyra_ws_feed_want_snapshot says a new one is needed. */
+	json_array_foreach(s->pending, i, d) {
+		int64_t U = json_integer_value(json_object_get(d, "U"));
+		int64_t u = json_integer_value(json_object_get(d, "u"));
+
+		if (u <= json_integer_value(lid))
+			continue;
+		if (U > json_integer_value(lid) + 1) {
+			s->snap_old = 1;
+			return 0;
+		}
+		break;
+	}
+	s->snap_old = 0;
+	if (snapshot_begin(f, s, f->recv) < 0)
 		return -1;
 	if (apply_rows(f, s, LYRA_L2_BID, json_object_get(body, "bids"), NULL) < 0 ||
 	    apply_rows(f, s, LYRA_L2_ASK, json_object_get(body, "asks"), NULL) < 0) {
@@ -817,24 +880,14 @@ static int binance_snapshot(struct lyra_ws_feed *f, const char *url, const json_
 		return -1;
 	pending = s->pending;
 	s->pending = NULL;
-	json_array_foreach(pending, i, d) {
-		int64_t U = json_integer_value(json_object_get(d, "U"));
-		int64_t u = json_integer_value(json_object_get(d, "u"));
-
-		if (!s->synced)
-			break;
-		if (u <= s->seq && !started)
-			continue;
-		if (!started && U > s->seq + 1) {
-			if (emit_gap(f, s, diff_ts(f, d), s->seq + 1, U,
-			             "snapshot too old: lastUpdateId %" PRId64 " before first diff U %"
-			             PRId64, s->seq, U) < 0) {
+	json_array_foreach(pending, i, d) {   /* binance_diff drops those with u <= lastUpdateId */
+		if (!s->synced) {   /* a gap on the way: keep the rest for the next snapshot */
+			if (buffer_diff(s, d) < 0) {
 				json_decref(pending);
 				return -1;
 			}
-			break;
+			continue;
 		}
-		started = 1;
 		if (binance_diff(f, s, d) < 0) {
 			json_decref(pending);
 			return -1;
@@ -1007,6 +1060,23 @@ static int gateio_msg(struct lyra_ws_feed *f, const json_t *msg)
 			return -1;
 		return s->synced ? binance_diff(f, s, d) : buffer_diff(s, d);
 	}
+	if (strcmp(chan, "spot.book_ticker") == 0) {
+		/* {"t":ms,"u":id,"s":"BTC_USDT","b":px,"B":qty,"a":px,"A":qty} */
+		const char *vs = json_string_value(json_object_get(d, "s"));
+		const char *bp = json_string_value(json_object_get(d, "b"));
+		const char *bq = json_string_value(json_object_get(d, "B"));
+		const char *ap = json_string_value(json_object_get(d, "a"));
+		const char *aq = json_string_value(json_object_get(d, "A"));
+
+		if (!vs || !bp || !bq || !ap || !aq)
+			return bad(f, "gateio book_ticker without s, b, B, a, A");
+		f->st.messages++;
+		if (!(s = sym_get(f, vs)))
+			return -1;
+		if (!*bp || !*ap)
+			return 0;   /* an empty side */
+		return emit_bbo(f, s, ms_to_us(json_object_get(d, "t")), bp, bq, ap, aq);
+	}
 	if (strcmp(chan, "spot.trades") == 0) {
 		const char *vs = json_string_value(json_object_get(d, "currency_pair"));
 		const json_t *idv = json_object_get(d, "id"), *tms = json_object_get(d, "create_time_ms");
@@ -1175,8 +1245,10 @@ static int gemini_msg(struct lyra_ws_feed *f, const json_t *msg)
 			return -1;
 		first = !s->synced;
 		if (first) {
-			if (s->awaiting)
-				return 0;   /* after a gap: wait for a new subscription's book */
+			/* after a gap: wait for a new subscription's book, the l2_updates that carries
+			 * the recent "trades" beside the full book (market data v2 docs) */
+			if (s->awaiting && !json_object_get(msg, "trades"))
+				return 0;
 			if (snapshot_begin(f, s, 0) < 0)
 				return -1;
 		} else {
@@ -1243,6 +1315,14 @@ static int bitfinex_event(struct lyra_ws_feed *f, const json_t *msg)
 	const json_t *id = json_object_get(msg, "chanId");
 	int kind;
 
+	if (ev && strcmp(ev, "unsubscribed") == 0 && json_is_integer(id)) {
+		for (size_t i = 0; i < f->nchans; i++)
+			if (f->chans[i].id == json_integer_value(id)) {
+				f->chans[i] = f->chans[--f->nchans];
+				break;
+			}
+		return 0;
+	}
 	if (!ev || strcmp(ev, "subscribed") != 0 || !chan || !vs || !json_is_integer(id))
 		return 0;
 	kind = strcmp(chan, "book") == 0 ? BFX_BOOK : strcmp(chan, "trades") == 0 ? BFX_TRADES
@@ -1300,6 +1380,7 @@ static int bitfinex_msg(struct lyra_ws_feed *f, const json_t *msg)
 			int64_t want = f->conn_seq + 1;
 
 			f->conn_seq = seq;
+			f->conn_gap = 1;
 			for (size_t i = 0; i < f->nsyms; i++)
 				if (f->syms[i].synced &&
 				    emit_gap(f, &f->syms[i], 0, want, seq,
@@ -1459,6 +1540,8 @@ void lyra_ws_feed_reconnect(struct lyra_ws_feed *f)
 
 		s->synced = 0;
 		s->awaiting = 0;
+		s->gapped = 0;
+		s->snap_old = 0;
 		s->seq = -1;
 		lyra_l2book_clear(&s->book);
 		json_decref(s->pending);
@@ -1466,6 +1549,7 @@ void lyra_ws_feed_reconnect(struct lyra_ws_feed *f)
 	}
 	f->nchans = 0;
 	f->conn_seq = -1;
+	f->conn_gap = 0;
 }
 
 /* "<digits>[.<digits>]: " at p: the time in µs and the length of the prefix; 0 if none. */
@@ -1525,6 +1609,76 @@ int lyra_ws_feed_line(struct lyra_ws_feed *f, const char *line, size_t len, int6
 
 /* ---- live streams ---- */
 
+int lyra_ws_feed_rest(struct lyra_ws_feed *f, const char *url, const char *body, size_t len,
+                      int64_t now_us)
+{
+	f->recv = now_us;
+	return dispatch(f, url, body, len);
+}
+
+static int rest_venue(const struct lyra_ws_feed *f)
+{
+	return f->venue == V_BINANCE || f->venue == V_GATEIO || f->venue == V_BITSTAMP;
+}
+
+static const struct sym *sym_find(const struct lyra_ws_feed *f, const char *vs)
+{
+	for (size_t i = 0; i < f->nsyms; i++)
+		if (strcmp(f->syms[i].vsym, vs) == 0)
+			return &f->syms[i];
+	return NULL;
+}
+
+int lyra_ws_feed_symbol(struct lyra_ws_feed *f, const char *vsym, const char *symbol)
+{
+	struct sym *s = sym_get(f, vsym);
+
+	if (!s)
+		return -1;
+	snprintf(s->sym, sizeof s->sym, "%s", symbol);
+	return 0;
+}
+
+int lyra_ws_feed_want_snapshot(const struct lyra_ws_feed *f, const char *vsym)
+{
+	const struct sym *s = sym_find(f, vsym);
+
+	if (!rest_venue(f) || !s || s->synced)
+		return 0;
+	return json_array_size(s->pending) > 0 ? (s->snap_old ? 2 : 1) : 0;
+}
+
+int lyra_ws_feed_synced(const struct lyra_ws_feed *f, const char *vsym)
+{
+	const struct sym *s = sym_find(f, vsym);
+
+	return s && s->synced;
+}
+
+int lyra_ws_feed_take_gap(struct lyra_ws_feed *f, char *out, size_t n)
+{
+	if (f->conn_gap) {
+		f->conn_gap = 0;
+		for (size_t i = 0; i < f->nsyms; i++)
+			f->syms[i].gapped = 0;
+		if (n)
+			out[0] = '\0';
+		return 2;
+	}
+	for (size_t i = 0; i < f->nsyms; i++)
+		if (f->syms[i].gapped) {
+			f->syms[i].gapped = 0;
+			snprintf(out, n, "%s", f->syms[i].vsym);
+			return 1;
+		}
+	return 0;
+}
+
+void lyra_ws_feed_set_max_drift(struct lyra_ws_feed *f, int64_t max_us)
+{
+	f->max_drift = max_us > 0 ? max_us : 0;
+}
+
 static const struct {
 	const char *venue, *url;
 } live[] = {
@@ -1533,6 +1687,12 @@ static const struct {
 	{ "coinbase", "wss://ws-feed.exchange.coinbase.com" },
 	{ "gemini", "wss://api.gemini.com/v2/marketdata" },
 	{ "bitfinex", "wss://api-pub.bitfinex.com/ws/2" },
+	/* the combined-stream endpoint: payloads come as {"stream":...,"data":...}, and streams are
+	 * added with the SUBSCRIBE method (binance-spot-api-docs, web-socket-streams.md, "Live
+	 * Subscribing/Unsubscribing to streams") */
+	{ "binance", "wss://stream.binance.com:9443/stream" },
+	{ "gateio", "wss://api.gateio.ws/ws/v4/" },      /* Gate APIv4 spot WebSocket */
+	{ "bitstamp", "wss://ws.bitstamp.net" },         /* Bitstamp WebSocket API v2 */
 };
 
 const char *lyra_ws_url(const char *venue)
@@ -1540,8 +1700,7 @@ const char *lyra_ws_url(const char *venue)
 	for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
 		if (strcmp(live[i].venue, venue) == 0)
 			return live[i].url;
-	lyra_error(LYRA_EX_USAGE, "no live stream for venue '%s' yet (have kraken, okx, coinbase, "
-	           "gemini, bitfinex; the others need a REST snapshot beside the stream)", venue);
+	lyra_error(LYRA_EX_USAGE, "no live stream for venue '%s'", venue);
 	return NULL;
 }
 
@@ -1550,6 +1709,7 @@ int lyra_ws_venue_symbol(const char *venue, const char *symbol, char *out, size_
 	char base[32], quote[32];
 	const char *sl = strchr(symbol, '/');
 	size_t bl;
+	int k;
 
 	if (!lyra_ws_url(venue))
 		return -1;
@@ -1562,20 +1722,23 @@ int lyra_ws_venue_symbol(const char *venue, const char *symbol, char *out, size_
 	base[bl] = '\0';
 	for (size_t i = 0; sl[1 + i]; i++)
 		quote[i] = (char)toupper((unsigned char)sl[1 + i]), quote[i + 1] = '\0';
-	if (strcmp(venue, "kraken") == 0) {
-		if (snprintf(out, n, "%s/%s", strcmp(base, "BTC") == 0 ? "XBT" : base,
-		             strcmp(quote, "BTC") == 0 ? "XBT" : quote) >= (int)n)
-			return lyra_error(LYRA_EX_USAGE, "symbol '%s' too long", symbol);
-	} else if (strcmp(venue, "okx") == 0 || strcmp(venue, "coinbase") == 0) {
-		if (snprintf(out, n, "%s-%s", base, quote) >= (int)n)
-			return lyra_error(LYRA_EX_USAGE, "symbol '%s' too long", symbol);
-	} else if (strcmp(venue, "gemini") == 0) {
-		if (snprintf(out, n, "%s%s", base, quote) >= (int)n)
-			return lyra_error(LYRA_EX_USAGE, "symbol '%s' too long", symbol);
-	} else if (snprintf(out, n, bl == 3 && strlen(quote) == 3 ? "t%s%s" : "t%s:%s", base,
-	                    quote) >= (int)n) {
+	if (strcmp(venue, "kraken") == 0)
+		k = snprintf(out, n, "%s/%s", strcmp(base, "BTC") == 0 ? "XBT" : base,
+		             strcmp(quote, "BTC") == 0 ? "XBT" : quote);
+	else if (strcmp(venue, "okx") == 0 || strcmp(venue, "coinbase") == 0)
+		k = snprintf(out, n, "%s-%s", base, quote);
+	else if (strcmp(venue, "gemini") == 0 || strcmp(venue, "binance") == 0)
+		k = snprintf(out, n, "%s%s", base, quote);
+	else if (strcmp(venue, "gateio") == 0)
+		k = snprintf(out, n, "%s_%s", base, quote);
+	else if (strcmp(venue, "bitstamp") == 0) {
+		k = snprintf(out, n, "%s%s", base, quote);
+		for (char *p = out; k > 0 && (size_t)k < n && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else
+		k = snprintf(out, n, bl == 3 && strlen(quote) == 3 ? "t%s%s" : "t%s:%s", base, quote);
+	if (k < 0 || (size_t)k >= n)
 		return lyra_error(LYRA_EX_USAGE, "symbol '%s' too long", symbol);
-	}
 	return 0;
 }
 
@@ -1594,6 +1757,22 @@ static int app(char *buf, size_t n, size_t *off, const char *fmt, ...)
 		return lyra_error(LYRA_EX_USAGE, "too many symbols for one subscription");
 	*off += (size_t)k;
 	return 0;
+}
+
+static int kraken_depth(int depth)
+{
+	return depth <= 10 ? 10 : depth <= 25 ? 25 : depth <= 100 ? 100 : depth <= 500 ? 500 : 1000;
+}
+
+/* Lower-case copy of a venue symbol (binance stream names). */
+static const char *lower(const char *vs, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; vs[i] && i + 1 < n; i++)
+		buf[i] = (char)tolower((unsigned char)vs[i]);
+	buf[i] = '\0';
+	return buf;
 }
 
 int lyra_ws_subscribe(const char *venue, const char *const *vs, int nsyms, int channels,
@@ -1616,8 +1795,7 @@ int lyra_ws_subscribe(const char *venue, const char *const *vs, int nsyms, int c
 				rc |= app(buf, n, &off, "%s\"%s\"", i ? "," : "", vs[i]);
 			if (c == 0)
 				rc |= app(buf, n, &off, "],\"subscription\":{\"name\":\"book\",\"depth\":%d}}\n",
-				          depth <= 10 ? 10 : depth <= 25 ? 25 : depth <= 100 ? 100 :
-				          depth <= 500 ? 500 : 1000);
+				          kraken_depth(depth));
 			else
 				rc |= app(buf, n, &off, "],\"subscription\":{\"name\":\"%s\"}}\n", names[c]);
 		}
@@ -1645,6 +1823,43 @@ int lyra_ws_subscribe(const char *venue, const char *const *vs, int nsyms, int c
 		for (int i = 0; i < nsyms; i++)
 			rc |= app(buf, n, &off, "%s\"%s\"", i ? "," : "", vs[i]);
 		rc |= app(buf, n, &off, "]}]}\n");
+	} else if (strcmp(venue, "binance") == 0) {
+		/* <symbol>@depth@100ms (diffs), @bookTicker, @aggTrade; one SUBSCRIBE request */
+		static const char *const names[] = { "depth@100ms", "bookTicker", "aggTrade" };
+		char lb[LYRA_SYM_MAX];
+		int first = 1;
+
+		rc |= app(buf, n, &off, "{\"method\":\"SUBSCRIBE\",\"params\":[");
+		for (int c = 0; c < 3; c++)
+			for (int i = 0; i < nsyms && (channels & (1 << c)); i++, first = 0)
+				rc |= app(buf, n, &off, "%s\"%s@%s\"", first ? "" : ",",
+				          lower(vs[i], lb, sizeof lb), names[c]);
+		rc |= app(buf, n, &off, "],\"id\":1}\n");
+	} else if (strcmp(venue, "gateio") == 0) {
+		/* Gate APIv4 spot WebSocket: {"time", "channel", "event":"subscribe", "payload"};
+		 * spot.order_book_update takes one pair and an interval per request */
+		long now = (long)(lyra_time_now_us() / 1000000);
+
+		for (int i = 0; i < nsyms && (channels & LYRA_WS_BOOK); i++)
+			rc |= app(buf, n, &off, "{\"time\":%ld,\"channel\":\"spot.order_book_update\","
+			          "\"event\":\"subscribe\",\"payload\":[\"%s\",\"100ms\"]}\n", now, vs[i]);
+		for (int c = 1; c < 3; c++) {
+			if (!(channels & (1 << c)))
+				continue;
+			rc |= app(buf, n, &off, "{\"time\":%ld,\"channel\":\"%s\",\"event\":\"subscribe\","
+			          "\"payload\":[", now, c == 1 ? "spot.book_ticker" : "spot.trades");
+			for (int i = 0; i < nsyms; i++)
+				rc |= app(buf, n, &off, "%s\"%s\"", i ? "," : "", vs[i]);
+			rc |= app(buf, n, &off, "]}\n");
+		}
+	} else if (strcmp(venue, "bitstamp") == 0) {
+		/* WebSocket API v2: one bts:subscribe per channel; no best bid/offer channel */
+		for (int i = 0; i < nsyms && (channels & LYRA_WS_BOOK); i++)
+			rc |= app(buf, n, &off, "{\"event\":\"bts:subscribe\",\"data\":{\"channel\":"
+			          "\"diff_order_book_%s\"}}\n", vs[i]);
+		for (int i = 0; i < nsyms && (channels & LYRA_WS_TRADES); i++)
+			rc |= app(buf, n, &off, "{\"event\":\"bts:subscribe\",\"data\":{\"channel\":"
+			          "\"live_trades_%s\"}}\n", vs[i]);
 	} else {
 		static const char *const names[] = { "book", "ticker", "trades" };
 
@@ -1654,6 +1869,49 @@ int lyra_ws_subscribe(const char *venue, const char *const *vs, int nsyms, int c
 				rc |= app(buf, n, &off, "{\"event\":\"subscribe\",\"channel\":\"%s\","
 				          "\"symbol\":\"%s\"%s}\n", names[c], vs[i],
 				          c == 0 ? ",\"prec\":\"P0\",\"len\":\"100\"" : "");
+	}
+	return rc ? -1 : 0;
+}
+
+int lyra_ws_feed_resubscribe(struct lyra_ws_feed *f, const char *vsym, int depth, char *buf,
+                             size_t n)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	buf[0] = '\0';
+	switch (f->venue) {
+	case V_KRAKEN:
+		for (int k = 0; k < 2; k++)
+			rc |= app(buf, n, &off, "{\"event\":\"%s\",\"pair\":[\"%s\"],\"subscription\":"
+			          "{\"name\":\"book\",\"depth\":%d}}\n", k ? "subscribe" : "unsubscribe",
+			          vsym, kraken_depth(depth));
+		break;
+	case V_OKX:
+		for (int k = 0; k < 2; k++)
+			rc |= app(buf, n, &off, "{\"op\":\"%s\",\"args\":[{\"channel\":\"books\","
+			          "\"instId\":\"%s\"}]}\n", k ? "subscribe" : "unsubscribe", vsym);
+		break;
+	case V_COINBASE:
+		for (int k = 0; k < 2; k++)
+			rc |= app(buf, n, &off, "{\"type\":\"%s\",\"product_ids\":[\"%s\"],"
+			          "\"channels\":[\"level2\"]}\n", k ? "subscribe" : "unsubscribe", vsym);
+		break;
+	case V_GEMINI:
+		for (int k = 0; k < 2; k++)
+			rc |= app(buf, n, &off, "{\"type\":\"%s\",\"subscriptions\":[{\"name\":\"l2\","
+			          "\"symbols\":[\"%s\"]}]}\n", k ? "subscribe" : "unsubscribe", vsym);
+		break;
+	case V_BITFINEX:
+		for (size_t i = 0; i < f->nchans; i++)
+			if (f->chans[i].kind == BFX_BOOK && strcmp(f->chans[i].vsym, vsym) == 0)
+				rc |= app(buf, n, &off, "{\"event\":\"unsubscribe\",\"chanId\":%" PRId64 "}\n",
+				          f->chans[i].id);
+		rc |= app(buf, n, &off, "{\"event\":\"subscribe\",\"channel\":\"book\",\"symbol\":"
+		          "\"%s\",\"prec\":\"P0\",\"len\":\"100\"}\n", vsym);
+		break;
+	default:
+		return 0;   /* binance, gateio, bitstamp: a new REST snapshot, no message */
 	}
 	return rc ? -1 : 0;
 }

@@ -543,7 +543,7 @@ by_ts() { awk '!seen[$0]++ { match($0, /"ts": *[0-9]+/); t = substr($0, RSTART, 
 	run --separate-stderr t mdfeed record "$BATS_TEST_TMPDIR/in"
 	[ "$status" -eq 65 ]
 	assert_equal "$(jq -r '[.prog, .input, .line, .reason] | @tsv' <<<"$(grep '^{' <<<"$stderr")")" \
-		"mdfeed	$BATS_TEST_TMPDIR/in	2	'order' is not market data (mdfeed records book, book_delta, bbo, trade, candle, funding, market, gap, resync, stale)
+		"mdfeed	$BATS_TEST_TMPDIR/in	2	'order' is not market data (mdfeed records book, book_delta, bbo, trade, candle, funding, market, gap, resync, stale, clock_drift)
 mdfeed	$BATS_TEST_TMPDIR/in	3	not a JSON object
 mdfeed	$BATS_TEST_TMPDIR/in	4	missing field 'id'"
 	[[ "$stderr" == *"mdfeed: recorded 2 records (0 duplicates skipped, 3 rejected)" ]]

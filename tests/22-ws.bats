@@ -98,17 +98,18 @@ watch() {
 	[ "$status" -eq 0 ]
 }
 
-@test "watch: a corrupted checksum is a gap; subscribing again brings a resync" {
-	watch kraken "/replay/kraken?corrupt=100" 5 XMR/USD --stale 1h --metrics "$BATS_TEST_TMPDIR/m.prom"
+@test "watch: a corrupted checksum is a gap; subscribing to that book again brings a resync" {
+	watch kraken "/replay/kraken?corrupt=100" 4 XMR/USD --stale 1h --metrics "$BATS_TEST_TMPDIR/m.prom"
 	[ "$status" -eq 0 ]
 	run jq -c 'select(.type == "gap" or .type == "resync") | [.type, .reason[0:25]]' "$BATS_TEST_TMPDIR/out"
 	assert_output '["gap","checksum mismatch: venue "]
 ["resync","new snapshot after gap"]'
-	[[ $stderr == *"mdfeed: kraken: a book gap; subscribing again; reconnecting"* ]]
-	[[ $stderr == *"mdfeed: kraken: reconnected"* ]]
-	[[ $stderr == *" 1 gaps, 1 resyncs, 1 reconnects" ]]
-	grep -q '^lyra_mdfeed_reconnects_total{prog="mdfeed",venue="kraken"} 1$' "$BATS_TEST_TMPDIR/m.prom"
+	[[ $stderr == *"mdfeed: kraken: XMR/USD: book gap; subscribing to its book again"* ]]
+	[[ $stderr == *" 1 gaps, 1 resyncs, 0 reconnects" ]]
+	grep -q '^lyra_mdfeed_reconnects_total' "$BATS_TEST_TMPDIR/m.prom" && fail "a reconnect"
 	grep -q '^lyra_mdfeed_gaps_total{prog="mdfeed",venue="kraken"} 1$' "$BATS_TEST_TMPDIR/m.prom"
+	grep -q '^lyra_mdfeed_clock_drifts_total{prog="mdfeed",venue="kraken"} 10$' "$BATS_TEST_TMPDIR/m.prom"
+	grep -Eq '^lyra_mdfeed_lag_seconds\{prog="mdfeed",venue="kraken"\} [0-9]+\.[0-9]{6}$' "$BATS_TEST_TMPDIR/m.prom"
 }
 
 @test "watch: the venue closes (1001); reconnect with backoff, books again, no gap" {
@@ -131,9 +132,11 @@ watch() {
 @test "watch: usage errors" {
 	run t mdfeed watch kraken
 	[ "$status" -eq 64 ]
-	run --separate-stderr t mdfeed watch binance BTC/USDT
+	run --separate-stderr t mdfeed watch binance BTC/USDT:USDT
 	[ "$status" -eq 64 ]
-	[[ $stderr == "mdfeed: no live stream for venue 'binance' yet"* ]]
+	assert_equal "$stderr" "mdfeed: cannot stream 'BTC/USDT:USDT' from binance: give a spot symbol BASE/QUOTE"
+	run t mdfeed watch kraken BTC/USD --max-drift soon
+	[ "$status" -eq 64 ]
 	run t mdfeed watch kraken BTC/USD --channels book,candles
 	[ "$status" -eq 64 ]
 	run t mdfeed watch kraken BTC/USD:USD

@@ -23,6 +23,12 @@ Control (JSON bodies; all optional fields):
        malformed  status 200 with a body that is not the venue's JSON
        venue-error  the venue's own error payload with its usual status
        drop       close the connection without an answer
+       json       status 200 (or "status") with the JSON "body" given
+     "query": "regex" also matches the raw query string.
+  POST /_control  {"venue": "binance", "books_from": FILE}   answer book requests with the REST
+     snapshots of a cryptofeed capture (lines "https://URL -> TS: BODY"), picked by the symbol
+     (binance symbol=, gateio currency_pair=, bitstamp /order_book/<pair>/): the snapshots
+     taken beside a WebSocket capture, so a live stream replayed from it continues them
   POST /_control  {"venue": "binance", "candles_page": 3}   at most 3 candles per answer
   POST /_control  {"venue": "binance", "synth": [from_ms, to_ms]}   synthetic candle span
   POST /_reset    forget misbehaviours, settings and the request log
@@ -298,6 +304,28 @@ CANDLES = {
 }
 
 
+def book_key(path, query):
+    """The symbol a book request names: binance symbol=, gateio currency_pair=, bitstamp
+    /order_book/<pair>/."""
+    if "symbol" in query:
+        return query["symbol"]
+    if "currency_pair" in query:
+        return query["currency_pair"]
+    m = re.search(r"/order_book/([^/?]+)", path)
+    return m.group(1) if m else None
+
+
+def load_books(path):
+    books = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^(https?://\S+) -> [0-9.]+: (.*)$", line.rstrip("\n"))
+            if m:
+                u = urlsplit(m.group(1))
+                books.setdefault(book_key(u.path, dict(parse_qsl(u.query))), m.group(2).encode())
+    return books
+
+
 class State:
     def __init__(self, fixtures):
         self.fixtures = fixtures
@@ -370,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
                     st.settings[(venue, "candles_page")] = int(spec["candles_page"])
                 if "synth" in spec:
                     st.settings[(venue, "synth")] = spec["synth"]
+                if "books_from" in spec:
+                    st.settings[(venue, "books")] = load_books(spec["books_from"])
                 if "mode" in spec:
                     rule = dict(spec)
                     rule["left"] = int(spec.get("count", -1))
@@ -377,13 +407,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(200, {"ok": True})
         return self.send_body(404, {"error": "no such control"})
 
-    def take_rule(self, venue, path):
+    def take_rule(self, venue, path, query=""):
         st = self.server.state
         with st.lock:
             for rule in st.rules:
                 if rule.get("venue") not in (None, venue):
                     continue
                 if rule.get("path") and not re.search(rule["path"], path):
+                    continue
+                if rule.get("query") and not re.search(rule["query"], query):
                     continue
                 if rule["left"] == 0:
                     continue
@@ -417,7 +449,7 @@ class Handler(BaseHTTPRequestHandler):
                 "user_agent": self.headers.get("User-Agent", ""),
                 "accept_encoding": self.headers.get("Accept-Encoding", ""),
             })
-        rule = self.take_rule(venue, vpath)
+        rule = self.take_rule(venue, vpath, parts.query)
         if rule and rule["mode"] == "truncate":
             return self.serve(venue, vpath, query, truncate=True)
         if rule and self.misbehave(venue, rule):
@@ -444,6 +476,9 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "malformed":
             self.send_body(200, b'{"this is": not the venue\'s json', "application/json")
             return True
+        if mode == "json":
+            self.send_body(int(rule.get("status", 200)), rule.get("body"))
+            return True
         if mode == "venue-error":
             status, body = ERRORS[venue]
             self.send_body(int(rule.get("status", status)), body)
@@ -468,6 +503,11 @@ class Handler(BaseHTTPRequestHandler):
             if rx.match(vpath) and (cond is None or query.get(cond[0]) == cond[1]):
                 kind, name = k, n
                 break
+        books = self.server.state.settings.get((venue, "books"))
+        if kind == "book" and books is not None:
+            body = books.get(book_key(vpath, query))
+            if body is not None:
+                return self.send_body(200, body, "application/json", truncate=truncate)
         path = os.path.join(self.server.state.fixtures, venue, name) if name else None
         if not path or not os.path.exists(path):
             # OKX and Kraken answer errors with 200; the others with a 4xx

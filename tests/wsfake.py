@@ -13,19 +13,127 @@ testing lib/ws.c. Behaviour by path:
               in CAPTURES), then stays silent (a stalled stream). opts: drop=N skips the Nth
               market-data line; corrupt=N changes the Nth checksum (kraken "c", okx
               "checksum"); close=N closes with 1001 after N lines; refuse=1 answers 503 to
-              the first connection. drop, corrupt and close act on the first connection served
+              the first connection. drop, corrupt and close act on the first connection served.
+              Each venue's own subscription protocol: binance (SUBSCRIBE on the combined
+              stream: {"result":null,"id":N}), gateio ({"event":"subscribe"} per channel:
+              {"event":"subscribe","result":{"status":"success"}}) and bitstamp
+              (bts:subscribe: bts:subscription_succeeded) get their acks and only the streams
+              subscribed (the subscribe frames sent within 0.3 s of the first); after the
+              replay, an unsubscribe then subscribe of one symbol's book (kraken, okx,
+              coinbase, gemini) is acknowledged as the venue does and answered with that
+              symbol's snapshot from the capture, as the venue sends a new subscription's book
+  /synth/coinbase?n=N&every=M  a long synthetic Coinbase level2 stream: after the client's
+              subscription, a BTC-USD snapshot (100 levels a side) and then l2update messages
+              cycling through 1,000 changes to the 100 bid levels, N updates in all over the
+              connections, each connection closed (1001) after M of them; then silence
 It checks that every client frame is masked and logs "client close CODE" when the client
 closes."""
-import argparse, base64, hashlib, os, re, socket, socketserver, struct, sys, threading, time
+import argparse, base64, hashlib, json, os, re, socket, socketserver, struct, sys, threading, time
 from urllib.parse import urlsplit, parse_qs
 
 CAPTURES = {"kraken": "KRAKEN.ws.50.0", "okx": "OKX.ws.1.0", "coinbase": "COINBASE.ws.28.0.head1200",
-            "gemini": "GEMINI.ws.1.0", "bitfinex": "BITFINEX.ws.11.0"}
+            "gemini": "GEMINI.ws.1.0", "bitfinex": "BITFINEX.ws.11.0", "binance": "BINANCE.ws.1.0",
+            "gateio": "GATEIO.ws.1.0", "bitstamp": "BITSTAMP.ws.1.0"}
+FILTERED = ("binance", "gateio", "bitstamp")
 SEEN = {}
 LOCK = threading.Lock()
 
 
-def capture_lines(venue, opts, faults):
+def sub_keys(venue, msg):
+    """The (channel, symbol) streams a subscribe message asks for, and its acks."""
+    keys, acks = set(), []
+    if venue == "binance" and msg.get("method") == "SUBSCRIBE":
+        keys = {("stream", p) for p in msg.get("params", [])}
+        acks = [{"result": None, "id": msg.get("id")}]
+    elif venue == "gateio" and msg.get("event") == "subscribe":
+        ch, pl = msg.get("channel"), msg.get("payload", [])
+        pairs = pl[:1] if ch == "spot.order_book_update" else pl
+        keys = {(ch, p) for p in pairs}
+        acks = [{"time": int(time.time()), "channel": ch, "event": "subscribe",
+                 "result": {"status": "success"}}]
+    elif venue == "bitstamp" and msg.get("event") == "bts:subscribe":
+        ch = msg.get("data", {}).get("channel", "")
+        keys = {("channel", ch)}
+        acks = [{"event": "bts:subscription_succeeded", "channel": ch, "data": {}}]
+    return keys, acks
+
+
+def msg_key(venue, msg):
+    if venue == "binance":
+        return ("stream", msg.get("stream"))
+    if venue == "gateio":
+        r = msg.get("result") or {}
+        return (msg.get("channel"), r.get("s") or r.get("currency_pair"))
+    return ("channel", msg.get("channel"))
+
+
+def wanted(venue, keys, line):
+    if venue not in FILTERED:
+        return True
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return True
+    return not isinstance(msg, dict) or msg_key(venue, msg) in keys
+
+
+def resubscribe(venue, msg, unsubbed):
+    """A later (un)subscribe of one symbol's book: (acks, snapshot lines)."""
+    if venue == "kraken" and msg.get("event") in ("subscribe", "unsubscribe"):
+        st = "subscribed" if msg["event"] == "subscribe" else "unsubscribed"
+        out, snaps = [], []
+        for p in msg.get("pair", []):
+            out.append({"event": "subscriptionStatus", "pair": p, "status": st,
+                        "subscription": msg.get("subscription", {})})
+            if st == "unsubscribed":
+                unsubbed.add(p)
+            elif p in unsubbed:
+                unsubbed.discard(p)
+                snaps += first_line(venue, lambda l: '"as":' in l and l.endswith('","%s"]' % p))
+        return out, snaps
+    if venue == "okx" and msg.get("op") in ("subscribe", "unsubscribe"):
+        out, snaps = [], []
+        for a in msg.get("args", []):
+            out.append({"event": msg["op"], "arg": a})
+            i = a.get("instId")
+            if msg["op"] == "unsubscribe":
+                unsubbed.add(i)
+            elif i in unsubbed:
+                unsubbed.discard(i)
+                snaps += first_line(venue, lambda l: '"action":"snapshot"' in l and '"instId":"%s"' % i in l)
+        return out, snaps
+    if venue == "coinbase" and msg.get("type") in ("subscribe", "unsubscribe"):
+        snaps = []
+        for i in msg.get("product_ids", []):
+            if msg["type"] == "unsubscribe":
+                unsubbed.add(i)
+            elif i in unsubbed:
+                unsubbed.discard(i)
+                snaps += first_line(venue, lambda l: '"type":"snapshot"' in l and '"product_id":"%s"' % i in l)
+        return [{"type": "subscriptions", "channels": [{"name": "level2", "product_ids": msg.get("product_ids", [])}]}], snaps
+    if venue == "gemini" and msg.get("type") in ("subscribe", "unsubscribe"):
+        snaps = []
+        for sub in msg.get("subscriptions", []):
+            for i in sub.get("symbols", []):
+                if msg["type"] == "unsubscribe":
+                    unsubbed.add(i)
+                elif i in unsubbed:
+                    unsubbed.discard(i)
+                    snaps += first_line(venue, lambda l: '"symbol":"%s"' % i in l and '"trades"' in l)
+        return [], snaps
+    return [], []
+
+
+def first_line(venue, pred):
+    with open(os.path.join(ARGS.capture_dir, CAPTURES[venue])) as f:
+        for line in f:
+            m = re.match(r"^[0-9.]+: (.*)$", line.rstrip("\n"))
+            if m and pred(m.group(1)):
+                return [m.group(1)]
+    return []
+
+
+def capture_lines(venue, opts, faults, keys=frozenset()):
     out, n, c = [], 0, 0
     with open(os.path.join(ARGS.capture_dir, CAPTURES[venue])) as f:
         for line in f:
@@ -33,6 +141,8 @@ def capture_lines(venue, opts, faults):
             if not m:
                 continue
             msg = m.group(1)
+            if not wanted(venue, keys, msg):
+                continue
             n += 1
             if faults and opts.get("drop") == n:
                 continue
@@ -131,17 +241,53 @@ class Handler(socketserver.BaseRequestHandler):
                 while op != 1:
                     op, p = self.read_frame()
                 log("connection %d subscribe %s" % (nth, p.decode()))
+                subs = [p]
+                if venue in FILTERED:   # the rest of the subscribe burst
+                    self.request.settimeout(0.3)
+                    try:
+                        while True:
+                            op, p = self.read_frame()
+                            if op == 1:
+                                subs.append(p)
+                                log("connection %d subscribe %s" % (nth, p.decode()))
+                    except socket.timeout:
+                        pass
+                    self.request.settimeout(None)
+                keys = set()
+                for p in subs:
+                    try:
+                        k, acks = sub_keys(venue, json.loads(p))
+                    except ValueError:
+                        continue
+                    keys |= k
+                    for a in acks:
+                        self.request.sendall(frame(1, json.dumps(a).encode()))
                 first = nth == (2 if opts.get("refuse") else 1)
-                for i, msg in enumerate(capture_lines(venue, opts, first)):
+                for i, msg in enumerate(capture_lines(venue, opts, first, keys)):
                     if first and opts.get("close") == i:
                         self.request.sendall(frame(8, struct.pack("!H", 1001)))
                         break
                     self.request.sendall(frame(1, msg.encode()))
+                unsubbed = set()
                 while True:
                     op, p = self.read_frame()
                     if op == 8:
                         log("client close %d" % (struct.unpack("!H", p[:2])[0] if len(p) >= 2 else 1005))
                         return
+                    if op != 1:
+                        continue
+                    log("connection %d sent %s" % (nth, p.decode()))
+                    try:
+                        acks, snaps = resubscribe(venue, json.loads(p), unsubbed)
+                    except ValueError:
+                        continue
+                    for a in acks:
+                        self.request.sendall(frame(1, json.dumps(a).encode()))
+                    for l in snaps:
+                        self.request.sendall(frame(1, l.encode()))
+            if path.startswith("/synth/coinbase"):
+                self.synth(nth, opts)
+                return
             if path == "/masked":
                 self.request.sendall(frame(1, b"masked", mask=True))
                 self.read_frame()
@@ -192,6 +338,59 @@ class Handler(socketserver.BaseRequestHandler):
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+SYNTH = {}
+
+
+def synth_frames():
+    snap = {"type": "snapshot", "product_id": "BTC-USD",
+            "bids": [["%d.00" % (1000 - i), "1"] for i in range(1, 101)],
+            "asks": [["%d.00" % (1000 + i), "1"] for i in range(0, 100)]}
+    ups = []
+    for k in range(1000):
+        px = "%d.00" % (1000 - 1 - k % 100)
+        qty = "0" if k % 7 == 3 else "%d.%03d" % (1 + k % 5, k)
+        ups.append(frame(1, json.dumps({"type": "l2update", "product_id": "BTC-USD",
+                                        "changes": [["buy", px, qty]],
+                                        "time": "2026-01-01T00:00:00.000000Z"},
+                                       separators=(",", ":")).encode()))
+    return frame(1, json.dumps(snap).encode()), ups
+
+
+Handler.synth_frames = None
+
+
+def _synth(self, nth, opts):
+    if Handler.synth_frames is None:
+        Handler.synth_frames = synth_frames()
+    snap, ups = Handler.synth_frames
+    op, p = self.read_frame()
+    while op != 1:
+        op, p = self.read_frame()
+    total, every = opts.get("n", 200000), opts.get("every", 50000)
+    key = "%d/%d" % (total, every)
+    self.request.sendall(snap)
+    sent = 0
+    while sent < every:
+        with LOCK:
+            left = total - SYNTH.get(key, 0)
+            k = min(1000, every - sent, left)
+            SYNTH[key] = SYNTH.get(key, 0) + k
+        if k <= 0:
+            break
+        self.request.sendall(b"".join(ups[:k]))
+        sent += k
+    if sent == every and SYNTH[key] < total:
+        log("synth connection %d closing after %d" % (nth, sent))
+        self.request.sendall(frame(8, struct.pack("!H", 1001)))
+    while True:
+        op, p = self.read_frame()
+        if op == 8:
+            return
+
+
+Handler.synth = _synth
 
 
 class Server(socketserver.ThreadingTCPServer):
