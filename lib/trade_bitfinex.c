@@ -658,6 +658,89 @@ static int f_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return 0;
 }
 
+/* ---- the user stream ----
+ * https://docs.bitfinex.com/docs/ws-auth, /docs/ws-general and /reference/ws-auth-orders,
+ * /reference/ws-auth-trades: on wss://api.bitfinex.com/ws/2 (which first says {"event":"info",
+ * ...}) send {"event":"auth","apiKey":K,"authSig":S,"authNonce":N,"authPayload":"AUTH"+N,
+ * "filter":["trading"]}, S the hex HMAC-SHA384 under the secret of the payload, N an
+ * increasing nonce (the REST nonce's counter, microseconds). {"event":"auth","status":"OK",
+ * "chanId":0,...} opens the account channel 0; status "FAILED" with msg and code refuses.
+ * Account messages are arrays [0, TYPE, DATA]: on/ou/oc carry one order in the REST order
+ * array shape (oc: cancelled or executed), tu one own trade in the REST trade array shape
+ * with its fee (te, the same trade before its fee is known, is not used: tu follows it), os
+ * and ts snapshots (REST asks about every open order when the stream comes up), hb a
+ * heartbeat. The order's CID is Bitfinex's integer client id; an order placed under a lyra id
+ * that is not an integer is known by its venue order id instead. {"event":"ping"} is
+ * answered {"event":"pong"}. */
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	char nonce[64], payload[80], sig[129];
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	lyra_sign_nonce(V, lyra_trade_now(t), nonce, sizeof nonce);
+	snprintf(payload, sizeof payload, "AUTH%s", nonce);
+	if (lyra_trade_hmac_hex(t->o.key, "sha384", payload, sig, sizeof sig) != 0)
+		return NULL;
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "event", "auth",
+	                        "apiKey", t->o.key->key, "authSig", sig, "authNonce", nonce,
+	                        "authPayload", payload, "filter", "trading");
+	char *out = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!out)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return out;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	if (json_is_object(j)) {
+		const char *ev = json_string_value(json_object_get(j, "event"));
+		if (!ev || strcmp(ev, "auth") != 0)
+			return 0;   /* info, pong, conf */
+		const char *st = json_string_value(json_object_get(j, "status"));
+		if (st && !strcmp(st, "OK"))
+			return 1;
+		return lyra_error(LYRA_EX_NOPERM, V ": auth refused: %s (%" JSON_INTEGER_FORMAT ")",
+		                  json_string_value(json_object_get(j, "msg")) ?: "no message",
+		                  json_integer_value(json_object_get(j, "code")));
+	}
+	const json_t *ch = json_array_get(j, 0);
+	const char *ty = json_string_value(json_array_get(j, 1));
+	const json_t *d = json_array_get(j, 2);
+	if (!json_is_integer(ch) || json_integer_value(ch) != 0 || !ty || !json_is_array(d))
+		return 0;
+	if (!strcmp(ty, "tu")) {
+		struct lyra_venue_fill f;
+		if (parse_fill(t, NULL, d, &f) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": tu: %s", lyra_error_msg());
+		return on_fill(ctx, &f) != 0 ? -2 : 0;
+	}
+	if (!strcmp(ty, "on") || !strcmp(ty, "ou") || !strcmp(ty, "oc")) {
+		struct lyra_venue_order o;
+		if (parse_order(t, NULL, d, &o) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": %s: %s", ty, lyra_error_msg());
+		return on_order(ctx, &o) != 0 ? -2 : 0;
+	}
+	return 0;   /* hb, te, os, ts, n, wallets, positions */
+}
+
+static const struct lyra_trade_stream bitfinex_stream = {
+	.url = "wss://api.bitfinex.com/ws/2",
+	.testnet_url = NULL,
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 30,
+	.ping_text = "{\"event\":\"ping\",\"cid\":1}",
+};
+
 const struct lyra_trade_adapter lyra_trade_bitfinex = {
 	.id = V,
 	.rest_url = "https://api.bitfinex.com",
@@ -674,4 +757,5 @@ const struct lyra_trade_adapter lyra_trade_bitfinex = {
 	.venue_error = bfx_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &bitfinex_stream,
 };

@@ -550,6 +550,138 @@ static int g_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, API "/spot/time", "server_time", 1000, server_us, err);
 }
 
+/* ---- the user stream ----
+ * Spot WebSocket v4 (https://www.gate.com/docs/developers/apiv4/ws/en/, "Authentication",
+ * "Orders channel" spot.orders and "User trades channel" spot.usertrades): connect to
+ * wss://api.gateio.ws/ws/v4/ and subscribe to each private channel with {"time":T,"channel":C,
+ * "event":"subscribe","payload":["!all"],"auth":{"method":"api_key","KEY":key,"SIGN":S}}, S the
+ * hex HMAC-SHA512 under the secret of "channel=C&event=subscribe&time=T" (T in seconds). The
+ * answer {"channel":C,"event":"subscribe","error":null,"result":{"status":"success"}} confirms
+ * it, {"error":{"code":4,"message":...}} refuses it. spot.usertrades pushes own trades in the
+ * REST my_trades shape (id and order_id may be numbers, create_time_ms a decimal of ms, role
+ * maker/taker, text the client text): each is one fill. spot.orders pushes orders in the REST
+ * shape without "status": "event" put/update means open, finish means done (finish_as says how:
+ * filled, cancelled, ioc, poc, ...). Gate pushes the two channels independently, so a fill
+ * and the order update it leads to may come in either order. The client pings with
+ * {"time":T,"channel":"spot.ping"} (answered spot.pong). */
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	static const char *const chans[] = {"spot.orders", "spot.usertrades"};
+	char msg[160], sig[129];
+	if (step < 0 || step > 1) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	long long now = (long long)(lyra_trade_now(t) / 1000000);
+	snprintf(msg, sizeof msg, "channel=%s&event=subscribe&time=%lld", chans[step], now);
+	if (lyra_trade_hmac_hex(t->o.key, "sha512", msg, sig, sizeof sig) != 0)
+		return NULL;
+	json_t *req = json_pack("{s:I, s:s, s:s, s:[s], s:{s:s, s:s, s:s}}", "time", (json_int_t)now,
+	                        "channel", chans[step], "event", "subscribe", "payload", "!all",
+	                        "auth", "method", "api_key", "KEY", t->o.key->key, "SIGN", sig);
+	char *out = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!out)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return out;
+}
+
+static char *s_ping(struct lyra_trade *t)
+{
+	char *out = malloc(64);
+	if (!out) {
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	snprintf(out, 64, "{\"time\":%lld,\"channel\":\"spot.ping\"}",
+	         (long long)(lyra_trade_now(t) / 1000000));
+	return out;
+}
+
+/* A pushed object with its numeric ids as text (REST gives text). NEW or NULL. */
+static json_t *ids_as_text(const json_t *v)
+{
+	static const char *const keys[] = {"id", "order_id"};
+	json_t *x = json_deep_copy(v);
+	for (size_t i = 0; x && i < 2; i++) {
+		const json_t *n = json_object_get(x, keys[i]);
+		if (json_is_integer(n)) {
+			char b[32];
+			snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(n));
+			json_object_set_new(x, keys[i], json_string(b));
+		}
+	}
+	if (!x)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return x;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	const char *ch = json_string_value(json_object_get(j, "channel"));
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	if (!ch || !ev)
+		return 0;
+	const json_t *er = json_object_get(j, "error");
+	if (!strcmp(ev, "subscribe")) {
+		if (er && !json_is_null(er))
+			return lyra_error(LYRA_EX_NOPERM, V ": %s refused: %s (%" JSON_INTEGER_FORMAT ")", ch,
+			                  json_string_value(json_object_get(er, "message")) ?: "no message",
+			                  json_integer_value(json_object_get(er, "code")));
+		return !strcmp(ch, "spot.orders") ? 2 : !strcmp(ch, "spot.usertrades") ? 1 : 0;
+	}
+	if (strcmp(ev, "update") != 0)
+		return 0;   /* spot.pong, unsubscribe answers */
+	const json_t *res = json_object_get(j, "result");
+	size_t i;
+	const json_t *d;
+	int trades = !strcmp(ch, "spot.usertrades");
+	if ((!trades && strcmp(ch, "spot.orders") != 0) || !json_is_array(res))
+		return 0;
+	json_array_foreach(res, i, d) {
+		json_t *x = ids_as_text(d);
+		int rc;
+		if (!x)
+			return -1;
+		if (trades) {
+			struct lyra_venue_fill f;
+			rc = parse_fill(t, NULL, x, &f);
+			json_decref(x);
+			if (rc != 0)
+				return lyra_error(LYRA_EX_DATAERR, V ": spot.usertrades: %s", lyra_error_msg());
+			if (on_fill(ctx, &f) != 0)
+				return -2;
+			continue;
+		}
+		struct lyra_venue_order o;
+		const char *oe = json_string_value(json_object_get(d, "event"));
+		json_object_set_new(x, "status", json_string(oe && !strcmp(oe, "finish") ? "cancelled"
+		                                             : "open"));
+		rc = parse_order(t, NULL, x, &o);
+		json_decref(x);
+		if (rc != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": spot.orders: %s", lyra_error_msg());
+		if (on_order(ctx, &o) != 0)
+			return -2;
+	}
+	return 0;
+}
+
+static const struct lyra_trade_stream gateio_stream = {
+	.url = "wss://api.gateio.ws/ws/v4/",
+	.testnet_url = NULL,
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 20,
+	.ping = s_ping,
+};
+
 const struct lyra_trade_adapter lyra_trade_gateio = {
 	.id = V,
 	.rest_url = "https://api.gateio.ws",
@@ -566,4 +698,5 @@ const struct lyra_trade_adapter lyra_trade_gateio = {
 	.venue_error = gate_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &gateio_stream,
 };

@@ -583,6 +583,183 @@ static int k_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, "/0/public/Time", "result/unixtime", 1000000, server_us, err);
 }
 
+/* ---- the user stream ----
+ * WebSocket v2 (https://docs.kraken.com/api/docs/websocket-v2/executions and
+ * https://docs.kraken.com/api/docs/guides/spot-ws-auth): a token from the signed REST call
+ * POST /0/private/GetWebSocketsToken ({"result":{"token":T,"expires":900}}; a fresh one for
+ * every connection), then on wss://ws-auth.kraken.com/v2 {"method":"subscribe","params":
+ * {"channel":"executions","token":T,"snap_orders":false,"snap_trades":false}}, answered
+ * {"method":"subscribe","success":true,...} (or success false with "error"). Updates come as
+ * {"channel":"executions","type":"update","data":[report,...]}; each report names the order
+ * (order_id, cl_ord_id when the order had one, order_status pending_new new partially_filled
+ * filled canceled expired, cum_qty, avg_price, order_qty, timestamp RFC 3339) and, for
+ * exec_type "trade", one execution: exec_id (the trade's txid, which REST TradesHistory keys
+ * its trades by, so a trade seen both ways counts once), last_qty, last_price, liquidity_ind
+ * t/m, fees [{asset, qty}]. Quantities are JSON numbers (read exactly). A report without
+ * cum_qty says nothing certain about the order's fills and gives no order update. The venue
+ * sends a heartbeat every second; {"method":"ping"} is answered with a pong. */
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	struct lyra_trade_form f = {0};
+	struct lyra_trade_error err = {0};
+	json_t *root, *res;
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	int rc = call(t, "GetWebSocketsToken", &f, 1, &root, &res, &err);
+	if (rc != 0) {
+		if (rc == 1 || !*lyra_error_msg())
+			lyra_error(err.kind == LYRA_TE_AUTH ? LYRA_EX_NOPERM : LYRA_EX_UNAVAILABLE,
+			           V ": GetWebSocketsToken: %s", *err.message ? err.message : "refused");
+		json_decref(root);
+		return NULL;
+	}
+	const char *tok = json_string_value(json_object_get(res, "token"));
+	json_t *req = tok ? json_pack("{s:s, s:{s:s, s:s, s:b, s:b}}", "method", "subscribe",
+	                              "params", "channel", "executions", "token", tok,
+	                              "snap_orders", 0, "snap_trades", 0) : NULL;
+	json_decref(root);
+	char *out = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!out)
+		lyra_error(LYRA_EX_DATAERR, V ": GetWebSocketsToken: %s", tok ? "out of memory"
+		           : "no token in the answer");
+	return out;
+}
+
+/* A number or numeric string of a report (exactly); missing: -1 without an error when opt. */
+static int rep_dec(const json_t *r, const char *key, struct lyra_dec *out)
+{
+	json_t *s = lyra_vx_decstr(json_object_get(r, key), key, 0);
+	int rc = s ? lyra_vx_dec(s, key, out) : -1;
+	json_decref(s);
+	return rc;
+}
+
+/* v2 names pairs as lyra does ("BTC/USD"), so the symbol is taken as given. */
+static void rep_symbol(const char *s, char *out, size_t n)
+{
+	snprintf(out, n, "%s", s ? s : "");
+}
+
+static int rep_order(const json_t *r, struct lyra_venue_order *o)
+{
+	memset(o, 0, sizeof *o);
+	const char *st = json_string_value(json_object_get(r, "order_status"));
+	const char *ot = json_string_value(json_object_get(r, "order_type"));
+	const char *tif = json_string_value(json_object_get(r, "time_in_force"));
+	snprintf(o->id, sizeof o->id, "%s", json_string_value(json_object_get(r, "cl_ord_id")) ?: "");
+	if (lyra_vx_copy(json_object_get(r, "order_id"), "order_id", o->venue_order_id,
+	                 sizeof o->venue_order_id) != 0 || !st ||
+	    rep_dec(r, "cum_qty", &o->filled_qty) != 0)
+		return lyra_error(LYRA_EX_DATAERR, "a report without order_id, order_status or cum_qty");
+	rep_symbol(json_string_value(json_object_get(r, "symbol")), o->symbol, sizeof o->symbol);
+	snprintf(o->side, sizeof o->side, "%s", json_string_value(json_object_get(r, "side")) ?: "");
+	const char *kind = !ot ? "" : !strcmp(ot, "limit") ? (json_is_true(json_object_get(r,
+	                   "post_only")) ? "post_only" : "limit") : !strcmp(ot, "market") ? "market"
+	                   : !strcmp(ot, "stop-loss") ? "stop" : !strcmp(ot, "stop-loss-limit")
+	                   ? "stop_limit" : "other";
+	snprintf(o->kind, sizeof o->kind, "%s", kind);
+	snprintf(o->tif, sizeof o->tif, "%s", tif ? tif : "");
+	if (json_object_get(r, "order_qty") && rep_dec(r, "order_qty", &o->qty) != 0)
+		return -1;
+	if (json_object_get(r, "limit_price") && rep_dec(r, "limit_price", &o->px) != 0)
+		return -1;
+	if (json_object_get(r, "avg_price") && rep_dec(r, "avg_price", &o->avg_px) != 0)
+		return -1;
+	int part = !lyra_dec_is_zero(o->filled_qty);
+	if (!part)
+		o->avg_px = lyra_dec_zero();
+	const char *ls = !strcmp(st, "pending_new") || !strcmp(st, "new")
+	                 ? (part ? "partially_filled" : "acked")
+	                 : !strcmp(st, "partially_filled") ? "partially_filled"
+	                 : !strcmp(st, "filled") ? "filled" : !strcmp(st, "canceled") ? "cancelled"
+	                 : !strcmp(st, "expired") ? "expired" : NULL;
+	if (!ls)
+		return lyra_error(LYRA_EX_DATAERR, "unknown order_status '%s'", st);
+	snprintf(o->status, sizeof o->status, "%s", ls);
+	const json_t *ts = json_object_get(r, "timestamp");
+	if (ts && lyra_vx_iso(ts, "timestamp", &o->ts) != 0)
+		return -1;
+	return 0;
+}
+
+static int rep_fill(const json_t *r, struct lyra_venue_fill *f)
+{
+	memset(f, 0, sizeof *f);
+	const char *liq = json_string_value(json_object_get(r, "liquidity_ind"));
+	const json_t *fee = json_array_get(json_object_get(r, "fees"), 0);
+	snprintf(f->id, sizeof f->id, "%s", json_string_value(json_object_get(r, "cl_ord_id")) ?: "");
+	rep_symbol(json_string_value(json_object_get(r, "symbol")), f->symbol, sizeof f->symbol);
+	snprintf(f->side, sizeof f->side, "%s", json_string_value(json_object_get(r, "side")) ?: "");
+	snprintf(f->liquidity, sizeof f->liquidity, "%s", !liq ? "" : !strcmp(liq, "m") ? "maker"
+	         : "taker");
+	if (fee) {
+		const char *a = json_string_value(json_object_get(fee, "asset"));
+		if (a)
+			lyra_venue_asset(V, a, f->fee_ccy, sizeof f->fee_ccy);
+		if (rep_dec(fee, "qty", &f->fee) != 0)
+			return -1;
+	}
+	if (lyra_vx_copy(json_object_get(r, "exec_id"), "exec_id", f->trade_id,
+	                 sizeof f->trade_id) != 0 ||
+	    lyra_vx_copy(json_object_get(r, "order_id"), "order_id", f->venue_order_id,
+	                 sizeof f->venue_order_id) != 0 ||
+	    rep_dec(r, "last_qty", &f->qty) != 0 || rep_dec(r, "last_price", &f->px) != 0 ||
+	    lyra_vx_iso(json_object_get(r, "timestamp"), "timestamp", &f->ts) != 0)
+		return -1;
+	return 0;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	const char *method = json_string_value(json_object_get(j, "method"));
+	if (method && !strcmp(method, "subscribe")) {
+		if (json_is_true(json_object_get(j, "success")))
+			return 1;
+		return lyra_error(LYRA_EX_NOPERM, V ": executions subscription refused: %s",
+		                  json_string_value(json_object_get(j, "error")) ?: "no message");
+	}
+	const char *ch = json_string_value(json_object_get(j, "channel"));
+	const json_t *data = json_object_get(j, "data");
+	(void)t;
+	if (!ch || strcmp(ch, "executions") != 0 || !json_is_array(data))
+		return 0;   /* heartbeat, status, pong */
+	size_t i;
+	const json_t *r;
+	json_array_foreach(data, i, r) {
+		const char *et = json_string_value(json_object_get(r, "exec_type"));
+		struct lyra_venue_order o;
+		struct lyra_venue_fill f;
+		if (et && !strcmp(et, "trade")) {
+			if (rep_fill(r, &f) != 0)
+				return lyra_error(LYRA_EX_DATAERR, V ": executions: a trade: %s",
+				                  lyra_error_msg());
+			if (on_fill(ctx, &f) != 0)
+				return -2;
+		}
+		if (!json_object_get(r, "cum_qty"))
+			continue;
+		if (rep_order(r, &o) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": executions: %s", lyra_error_msg());
+		if (on_order(ctx, &o) != 0)
+			return -2;
+	}
+	return 0;
+}
+
+static const struct lyra_trade_stream kraken_stream = {
+	.url = "wss://ws-auth.kraken.com/v2",
+	.testnet_url = NULL,
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 30,
+	.ping_text = "{\"method\":\"ping\"}",
+};
+
 const struct lyra_trade_adapter lyra_trade_kraken = {
 	.id = V,
 	.rest_url = "https://api.kraken.com",
@@ -599,4 +776,5 @@ const struct lyra_trade_adapter lyra_trade_kraken = {
 	.venue_error = kr_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &kraken_stream,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # oms's user streams: tests/fakeexchange.py with its private WebSocket (tests/fakeuserstream.py)
 # checks the venue's real authentication (Binance's signed userDataStream.subscribe.signature,
-# OKX's login) and pushes fills in the venue's own format. Each fill must be stored once and
+# OKX's login, Gate's signed subscriptions, Kraken's REST token, Bitfinex's auth event) and
+# pushes fills in the venue's own format. Each fill must be stored once and
 # written once, whether it comes by the stream, by REST, or by both; a stream that drops
 # reconnects, and REST fills the gap.
 
@@ -39,7 +40,7 @@ await_log() {
 }
 
 ws() { t curl -sf -X POST "$URL/_fake/ws" -d "$1" > /dev/null; }
-fill() { t curl -sf -X POST "$URL/_fake/fill" -d "{\"clientId\":\"P1\",\"qty\":\"$1\",\"px\":\"42000\"}" > /dev/null; }
+fill() { t curl -sf -X POST "$URL/_fake/fill" -d "{\"clientId\":\"${2:-P1}\",\"qty\":\"$1\",\"px\":\"42000\"}" > /dev/null; }
 
 # run_oms VENUE [options]: oms on the live input fifo `feed` (written through fd 7)
 run_oms() {
@@ -132,4 +133,56 @@ fills_out() { jq -r 'select(.type=="fill") | "\(.trade_id) \(.qty)"' out.ndjson;
 	assert_output --partial "user stream not up: binance: user data stream refused: Signature for this request is not valid. (-1022"
 	assert_output --partial "next attempt in 1 s"
 	[ "$(grep -c '^userstream: binance auth refused' fake.err)" -ge 1 ]
+}
+
+# stream_once VENUE ID SYMBOL QTY F1 F2 F3 SUM12 [oms options]: one order ID on the venue's
+# stream; a fill F1 by the stream; a fill F2 whose stream message is held back while the
+# connection drops, so REST finds it when the stream comes back and the stream then delivers it
+# too; a fill F3 that completes the order. Each fill must be stored and written exactly once.
+stream_once() {
+	local venue=$1 id=$2 symbol=$3 qty=$4 f1=$5 f2=$6 f3=$7 sum12=$8
+	shift 8
+	start_ws "$venue"
+	run_oms "$venue" --resync 1h "$@"
+	printf '{"type":"order","ts":1001,"id":"%s","venue":"%s","symbol":"%s","side":"buy","kind":"limit","px":"42000","qty":"%s"}\n' \
+		"$id" "$venue" "$symbol" "$qty" >&7
+	await "SELECT status FROM orders WHERE id='$id'" acked
+	await_log "$venue auth ok" 1
+	fill "$f1" "$id"
+	await "SELECT filled_qty + 0 FROM orders WHERE id='$id'" "$f1"
+	ws '{"hold":true}'
+	fill "$f2" "$id"
+	ws '{"drop":true}'
+	await_log "$venue auth ok" 2
+	await "SELECT filled_qty + 0 FROM orders WHERE id='$id'" "$sum12"
+	ws '{"hold":false}'
+	fill "$f3" "$id"
+	await "SELECT status FROM orders WHERE id='$id'" filled
+	end_oms
+	[ "$(sql "SELECT count(*) FROM order_fills")" -eq 3 ]
+	[ "$(jq -r 'select(.type=="order_event") | .status' out.ndjson | tail -1)" = filled ]
+	# every fill also went out on the stream (the held one after REST had it)
+	[ "$(grep -c '^userstream: pushed trade 500[123]$' fake.err)" -eq 3 ]
+	[ "$(grep -c "^userstream: $venue auth ok\$" fake.err)" -eq 2 ]
+	[ "$(grep -c "$venue: user stream up" err.txt)" -eq 2 ]
+}
+
+@test "gateio: signed spot.orders and spot.usertrades subscriptions; fills stored once, also when REST has them first" {
+	stream_once gateio c-1 BTC/USDT 0.0100 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
+}
+
+@test "kraken: executions with a REST token; fills stored once, also when REST has them first" {
+	# Kraken's secret is base64
+	fakex_setup czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz d3Jvbmctc2VjcmV0
+	stream_once kraken k1 BTC/USDT 0.01 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf 'T5001-FAKE-KRKN 0.002\nT5002-FAKE-KRKN 0.003\nT5003-FAKE-KRKN 0.005')"
+}
+
+@test "bitfinex: auth event signed; tu trades stored once, also when REST has them first" {
+	stream_once bitfinex 1001 BTC/USD 0.01 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
 }

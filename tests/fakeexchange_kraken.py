@@ -9,7 +9,7 @@ with HTTP 200 and {"error": [...]}.
 Private calls: AddOrder (ordertype limit, market, stop-loss, stop-loss-limit; oflags=post;
 timeinforce GTC/IOC; cl_ord_id), CancelOrder and AmendOrder by cl_ord_id, OpenOrders and
 ClosedOrders (cl_ord_id filter), TradesHistory (start exclusive, ofs, 50 a page, newest first),
-BalanceEx. Public: /0/public/Time with the skew; the rest from the fixtures.
+BalanceEx, GetWebSocketsToken (for tests/fakeuserstream.py). Public: /0/public/Time with the skew; the rest from the fixtures.
 Orders and trades live in the shared Exchange; txids are O<id>-FAKE-KRKN and T<id>-FAKE-KRKN.
 A cl_ord_id already open is refused "EOrder:Duplicate order" (Kraken checks uniqueness among
 open orders; the exact string is this fake's). Faults: http-429 answers "EOrder:Rate limit
@@ -180,6 +180,13 @@ def handle(h, ex, method, path, rawq, body):
                 "cost": fx.plain(Decimal(tr["px"]) * Decimal(tr["qty"])), "fee": "0",
                 "vol": tr["qty"], "margin": "0", "misc": "", "maker": tr["liquidity"] == "maker",
                 "trade_id": int(tr["trade_id"]), "ledgers": None} for tr in page}})
+        if call == "GetWebSocketsToken":
+            # a token for the user stream (tests/fakeuserstream.py accepts only those given out)
+            tok = "FAKEWS%s" % nonce
+            if not hasattr(ex, "ws_tokens"):
+                ex.ws_tokens = set()
+            ex.ws_tokens.add(tok)
+            return ok(h, {"token": tok, "expires": 900})
         if call == "BalanceEx":
             return ok(h, {KRAKEN_NAME.get(a, a): {"balance": fx.plain(ex.free[a] + ex.locked[a]),
                                                  "hold_trade": fx.plain(ex.locked[a])}

@@ -15,6 +15,23 @@ expired) is pushed to the subscribed connections in the venue's own format:
            "code":"60009","msg":"Login failed."}; then {"op":"subscribe","args":[{"channel":
            "orders","instType":"ANY"}]}; pushes {"arg":{...},"data":[order with fill fields]};
            the text "ping" is answered "pong"
+  gateio   /ws/v4/: {"time":T,"channel":"spot.orders"|"spot.usertrades","event":"subscribe",
+           "payload":["!all"],"auth":{"method":"api_key","KEY","SIGN"}}, SIGN = hex HMAC-SHA512
+           of "channel=C&event=subscribe&time=T" (T within 60 s), answered {"channel","event":
+           "subscribe","error":null,"result":{"status":"success"}} or {"error":{"code":4,
+           "message"}}; live once both are subscribed; pushes spot.usertrades (the REST trade
+           shape, id a number) then spot.orders (REST order shape without status, "event"
+           put/update/finish); spot.ping is answered spot.pong
+  kraken   /v2: {"method":"subscribe","params":{"channel":"executions","token":T,...}}, T a
+           token GetWebSocketsToken gave out (fakeexchange_kraken.py), answered success
+           true/false; pushes {"channel":"executions","type":"update","data":[reports]}: a
+           trade report (exec_id = the REST trade txid) then the order's status report
+           (cum_qty, avg_price), numbers as JSON numbers; {"method":"ping"} gets a pong
+  bitfinex /ws/2: says {"event":"info"} first; {"event":"auth","apiKey","authSig","authNonce",
+           "authPayload":"AUTH"+nonce,"filter"}, authSig = hex HMAC-SHA384 of authPayload, the
+           nonce above the last one, answered {"event":"auth","status":"OK","chanId":0} or
+           "FAILED" (10100); pushes [0,"on"|"ou"|"oc",order] and, for a trade, [0,"te",trade]
+           then [0,"tu",trade with fee] before the order; {"event":"ping"} gets a pong
 
 Control (through fakeexchange.py's POST /_fake/ws, JSON): {"hold": true} keeps events back
 (queued), {"hold": false} sends what was held; {"drop": true} closes every connection (1001);
@@ -94,19 +111,189 @@ class Stream:
 
     def push(self, msg, tid):
         n = 0
+        msgs = msg if isinstance(msg, list) else [msg]
         for c in list(self.conns):
-            if c.subscribed and c.send(msg):
+            if c.subscribed and all(c.send(m) for m in msgs):
                 n += 1
         self.stats["sent"] += n
         if n and tid:
             log("pushed trade %s" % tid)
+
+    def ok(self, who):
+        with self.lock:
+            self.stats["logins"] += 1
+        log("%s auth ok" % who)
+
+    def refused(self, who, why):
+        self.stats["refused_auth"] += 1
+        log("%s auth refused: %s" % (who, why))
+
+    def subscribe(self, conn):
+        with self.lock:
+            conn.subscribed = True
+            self.stats["subscribed"] += 1
+        log("subscribed %d" % self.stats["subscribed"])
 
     def event(self, o, tr):
         if self.venue == "binance":
             return self.binance_event(o, tr)
         if self.venue == "okx":
             return self.okx_event(o, tr)
+        if self.venue == "gateio":
+            return self.gate_event(o, tr)
+        if self.venue == "kraken":
+            return self.kraken_event(o, tr)
+        if self.venue == "bitfinex":
+            return self.bitfinex_event(o, tr)
         return None
+
+    # ---- gateio ----
+    def gate_event(self, o, tr):
+        g = self.fx.PLUGINS["gateio"]
+        now = self.fx.now_ms(self.ex)
+        out = []
+        if tr:
+            t = g.trade_json(tr)
+            t["id"] = int(t["id"])
+            t.pop("sequence_id", None)
+            t["user_id"] = 1000001
+            out.append(json.dumps({"time": now // 1000, "time_ms": now, "channel": "spot.usertrades",
+                                   "event": "update", "result": [t]}))
+        d = g.order_json(self.ex, o)
+        d.pop("status")
+        d["user"] = 1000001
+        d["event"] = "put" if o["status"] == "new" and not tr else \
+            "update" if o["status"] in ("new", "partially_filled") else "finish"
+        out.append(json.dumps({"time": now // 1000, "time_ms": now, "channel": "spot.orders",
+                               "event": "update", "result": [d]}))
+        return out
+
+    def gate_message(self, conn, text, state):
+        req = json.loads(text)
+        ch, now = req.get("channel"), int(time.time() + self.ex.skew_ms / 1000)
+        if ch == "spot.ping":
+            conn.send(json.dumps({"time": now, "time_ms": now * 1000, "channel": "spot.pong",
+                                  "event": "", "result": None}))
+            return
+        a = req.get("auth") or {}
+        ts = req.get("time")
+        msg = "channel=%s&event=%s&time=%s" % (ch, req.get("event"), ts)
+        want = hmac.new(self.keys["secret"].encode(), msg.encode(), hashlib.sha512).hexdigest()
+        ok = (ch in ("spot.orders", "spot.usertrades") and req.get("event") == "subscribe" and
+              a.get("method") == "api_key" and a.get("KEY") == self.keys["key"] and
+              hmac.compare_digest(str(a.get("SIGN", "")), want) and isinstance(ts, int) and
+              abs(now - ts) <= 60)
+        base = {"time": now, "time_ms": now * 1000, "channel": ch, "event": "subscribe",
+                "payload": req.get("payload")}
+        if not ok:
+            self.refused("gateio", ch)
+            conn.send(json.dumps(dict(base, error={"code": 4, "message": "Signature mismatch"},
+                                      result=None)))
+            return
+        state.setdefault("chans", set()).add(ch)
+        conn.send(json.dumps(dict(base, error=None, result={"status": "success"})))
+        if state["chans"] == {"spot.orders", "spot.usertrades"}:
+            self.ok("gateio")
+            self.subscribe(conn)
+
+    # ---- kraken ----
+    def kraken_event(self, o, tr):
+        k = self.fx.PLUGINS["kraken"]
+        mk = self.ex.markets[o["symbol"]]
+        sym = "%s/%s" % (mk["base"], mk["quote"])
+        iso = datetime.fromtimestamp(o["update"] / 1000, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+        filled = Decimal(o["filled"])
+        st = {"new": "new", "partially_filled": "partially_filled", "filled": "filled",
+              "canceled": "canceled", "expired": "expired"}[o["status"]]
+        num = lambda d: format(Decimal(d).normalize(), "f")   # noqa: E731 (a JSON number)
+        head = '"order_id":"%s","order_userref":0,"cl_ord_id":"%s"' % (k.txid(o), o["id"])
+        reps = []
+        if tr:
+            reps.append('{%s,"exec_id":"T%s-FAKE-KRKN","exec_type":"trade","trade_id":%s,'
+                        '"symbol":"%s","side":"%s","last_qty":%s,"last_price":%s,'
+                        '"liquidity_ind":"%s","cost":%s,"order_status":"%s","order_type":"limit",'
+                        '"timestamp":"%s","fee_usd_equiv":0,"fees":[{"asset":"%s","qty":0}]}'
+                        % (head, tr["trade_id"], tr["trade_id"], sym, o["side"], num(tr["qty"]),
+                           num(tr["px"]), "m" if tr["liquidity"] == "maker" else "t",
+                           num(Decimal(tr["qty"]) * Decimal(tr["px"])), st, iso, mk["quote"]))
+        et = "trade" if tr and st == "partially_filled" else st
+        avg = num(Decimal(o["quote"]) / filled) if filled else "0"
+        reps.append('{%s,"exec_id":"E%s-%d","exec_type":"%s","order_status":"%s","symbol":"%s",'
+                    '"side":"%s","order_type":"limit","order_qty":%s,"limit_price":%s,'
+                    '"cum_qty":%s,"cum_cost":%s,"avg_price":%s,"timestamp":"%s"}'
+                    % (head, o["venue_order_id"], o["update"],
+                       "status" if et == "trade" else et, st, sym, o["side"], num(o["qty"]),
+                       num(o["px"] or 0), num(filled), num(o["quote"]), avg, iso))
+        return '{"channel":"executions","type":"update","data":[%s],"sequence":%d}' % (
+            ",".join(reps), o["update"])
+
+    def kraken_message(self, conn, text, state):
+        req = json.loads(text)
+        t = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if req.get("method") == "ping":
+            conn.send(json.dumps({"method": "pong", "time_in": t, "time_out": t}))
+            return
+        p = req.get("params") or {}
+        if req.get("method") != "subscribe" or p.get("channel") != "executions":
+            return
+        if p.get("token") not in getattr(self.ex, "ws_tokens", set()):
+            self.refused("kraken", "token")
+            conn.send(json.dumps({"error": "ESession:Invalid session", "method": "subscribe",
+                                  "success": False, "time_in": t, "time_out": t}))
+            return
+        self.ok("kraken")
+        conn.send(json.dumps({"method": "subscribe", "result": {
+            "channel": "executions", "maxratecount": 125, "snap_orders": p.get("snap_orders", True),
+            "snap_trades": p.get("snap_trades", False)}, "success": True, "time_in": t,
+            "time_out": t}))
+        self.subscribe(conn)
+
+    # ---- bitfinex ----
+    def bitfinex_event(self, o, tr):
+        b = self.fx.PLUGINS["bitfinex"]
+        out = []
+        # during placement the plugin has not yet added its fields
+        o = dict({"bfx_type": "EXCHANGE LIMIT", "flags": 0, "bfx_price": o["px"],
+                  "bfx_aux": None}, **o)
+        self.ex.orders[o["id"]].setdefault("bfx_type", o["bfx_type"])
+        self.ex.orders[o["id"]].setdefault("bfx_price", o["bfx_price"])
+        if tr:
+            arr = b.trade_arr(self.ex, tr)
+            out.append(b.js([0, "te", arr[:9]]))
+            out.append(b.js([0, "tu", arr]))
+        kind = "on" if o["status"] == "new" and not tr else \
+            "ou" if o["status"] in ("new", "partially_filled") else "oc"
+        out.append(b.js([0, kind, b.order_arr(o)]))
+        return out
+
+    def bitfinex_message(self, conn, text, state):
+        req = json.loads(text)
+        if req.get("event") == "ping":
+            conn.send(json.dumps({"event": "pong", "ts": self.fx.now_ms(self.ex),
+                                  "cid": req.get("cid")}))
+            return
+        if req.get("event") != "auth":
+            return
+        nonce = str(req.get("authNonce", ""))
+        payload = req.get("authPayload", "")
+        want = hmac.new(self.keys["secret"].encode(), str(payload).encode(),
+                        hashlib.sha384).hexdigest()
+        last = getattr(self, "bfx_nonce", 0)
+        ok = (req.get("apiKey") == self.keys["key"] and payload == "AUTH" + nonce and
+              hmac.compare_digest(str(req.get("authSig", "")), want) and nonce.isdigit() and
+              int(nonce) > last)
+        if not ok:
+            self.refused("bitfinex", "digest")
+            conn.send(json.dumps({"event": "auth", "status": "FAILED", "chanId": 0,
+                                  "msg": "apikey: digest invalid", "code": 10100}))
+            return
+        self.bfx_nonce = int(nonce)
+        self.ok("bitfinex")
+        conn.send(json.dumps({"event": "auth", "status": "OK", "chanId": 0, "userId": 1234567,
+                              "auth_id": "a26236f1-ef44-4671-be32-197ce190348f",
+                              "caps": {"orders": {"read": 1, "write": 1}}}))
+        self.subscribe(conn)
 
     def binance_event(self, o, tr):
         fx = self.fx
@@ -287,6 +474,9 @@ class Handler(socketserver.BaseRequestHandler):
         with st.lock:
             st.conns.append(conn)
         state = {}
+        if st.venue == "bitfinex":
+            conn.send(json.dumps({"event": "info", "version": 2, "serverId": "fake-bfx",
+                                  "platform": {"status": 1}}))
         try:
             while True:
                 op, p = self.read_frame()
@@ -307,8 +497,11 @@ class Handler(socketserver.BaseRequestHandler):
                         else:
                             conn.send(json.dumps({"id": req.get("id"), "status": 400, "error": {
                                 "code": -1100, "msg": "Unknown method."}}))
-                    else:
+                    elif st.venue == "okx":
                         st.okx_message(conn, text, state)
+                    else:
+                        getattr(st, {"gateio": "gate"}.get(st.venue, st.venue) + "_message")(
+                            conn, text, state)
         except (EOFError, ConnectionError, OSError, ValueError):
             return
         finally:

@@ -1,6 +1,9 @@
 /* test_userstream.c: the user streams' opening messages (Binance's signed subscription, OKX's
- * login, checked against signatures computed by hand with openssl) and their events in the
- * venues' documented shapes turned into orders and fills. */
+ * login, Gate's signed subscriptions, Bitfinex's auth event, checked against signatures
+ * computed by hand with openssl) and their events in the venues' documented shapes turned into
+ * orders and fills (Kraken's executions, Gate's spot.usertrades/spot.orders, Bitfinex's
+ * tu/ou/oc, with their edge cases). */
+#include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +44,9 @@ static int on_fill(void *ctx, const struct lyra_venue_fill *f)
 
 static int feed(struct lyra_trade *t, const char *text, struct got *g)
 {
-	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-	if (j && !json_is_object(j)) {
+	/* as userstream.c reads a message: numbers exact, objects and arrays only */
+	json_t *j = lyra_json_loads_exact(text, strlen(text), NULL, 0);
+	if (j && !json_is_object(j) && !json_is_array(j)) {
 		json_decref(j);
 		j = NULL;
 	}
@@ -211,14 +215,240 @@ static void okx(void)
 	lyra_trade_free(t);
 }
 
+static void gateio(void)
+{
+	struct lyra_api_key k = {"k-test-1", "s3cret-test", ""};
+	struct lyra_trade *t = handle("gateio", &k);
+	struct got g = {0};
+	char sig[129];
+	/* printf 'channel=spot.orders&event=subscribe&time=1700000000' |
+	 *   openssl dgst -sha512 -hmac s3cret-test */
+	lyra_trade_hmac_hex(&k, "sha512", "channel=spot.orders&event=subscribe&time=1700000000", sig,
+	                    sizeof sig);
+	CHECK_STR(sig, "8b7f2834abad92b467cf5738641760568b6f3a35d935e48246fc6936496c634167bc6ae5392c5"
+	          "5d72edd36be861a562062bdab7688073786c20c80a873a46903", "gateio: HMAC-SHA512 hex");
+	for (int step = 0; step < 2; step++) {
+		const char *ch = step ? "spot.usertrades" : "spot.orders";
+		char *hello = t->a->stream->hello(t, step), want[160];
+		json_t *h = json_loads(hello, 0, NULL);
+		json_t *a = json_object_get(h, "auth");
+		CHECK_STR(json_string_value(json_object_get(h, "channel")), ch, "gateio: the channel");
+		CHECK_STR(json_string_value(json_object_get(h, "event")), "subscribe", "gateio: subscribe");
+		CHECK_STR(json_string_value(json_array_get(json_object_get(h, "payload"), 0)), "!all",
+		          "gateio: every pair");
+		CHECK_STR(json_string_value(json_object_get(a, "method")), "api_key", "gateio: method");
+		CHECK_STR(json_string_value(json_object_get(a, "KEY")), "k-test-1", "gateio: KEY");
+		snprintf(want, sizeof want, "channel=%s&event=subscribe&time=%" JSON_INTEGER_FORMAT, ch,
+		         json_integer_value(json_object_get(h, "time")));
+		lyra_trade_hmac_hex(&k, "sha512", want, sig, sizeof sig);
+		CHECK_STR(json_string_value(json_object_get(a, "SIGN")), sig, "gateio: SIGN");
+		json_decref(h);
+		free(hello);
+	}
+	CHECK_INT(feed(t, "{\"time\":1,\"channel\":\"spot.orders\",\"event\":\"subscribe\",\"error\":null,"
+	               "\"result\":{\"status\":\"success\"}}", &g), 2, "gateio: orders: next step");
+	CHECK_INT(feed(t, "{\"time\":1,\"channel\":\"spot.usertrades\",\"event\":\"subscribe\","
+	               "\"error\":null,\"result\":{\"status\":\"success\"}}", &g), 1, "gateio: live");
+	CHECK_INT(feed(t, "{\"time\":1,\"channel\":\"spot.orders\",\"event\":\"subscribe\",\"error\":"
+	               "{\"code\":4,\"message\":\"Signature mismatch\"},\"result\":null}", &g), -1,
+	          "gateio: refused");
+	CHECK(strstr(lyra_error_msg(), "Signature mismatch (4)") != NULL, "gateio: code and message");
+	CHECK_INT(feed(t, "{\"time\":1,\"channel\":\"spot.pong\",\"event\":\"\",\"result\":null}", &g),
+	          0, "gateio: pong");
+	/* the documented usertrades push: numeric id, create_time_ms a decimal of ms */
+	CHECK_INT(feed(t, "{\"time\":1605176741,\"channel\":\"spot.usertrades\",\"event\":\"update\","
+	               "\"result\":[{\"id\":5736713,\"user_id\":1000001,\"order_id\":\"30784428\","
+	               "\"currency_pair\":\"BTC_USDT\",\"create_time\":1605176741,\"create_time_ms\":"
+	               "\"1605176741123.456\",\"side\":\"buy\",\"amount\":\"0.004\",\"role\":\"maker\","
+	               "\"price\":\"41990\",\"fee\":\"0.000008\",\"fee_currency\":\"BTC\",\"point_fee\":"
+	               "\"0\",\"gt_fee\":\"0\",\"text\":\"t-P1\"}]}", &g), 0, "gateio: usertrades");
+	CHECK_STR(g.seq, "f", "gateio: one fill");
+	CHECK_STR(g.f[0].id, "P1", "gateio: text t-P1 is P1");
+	CHECK_STR(g.f[0].trade_id, "5736713", "gateio: a numeric trade id as text");
+	CHECK_STR(g.f[0].venue_order_id, "30784428", "gateio: order_id");
+	CHECK_STR(dec(g.f[0].qty), "0.004", "gateio: amount");
+	CHECK_STR(dec(g.f[0].fee), "0.000008", "gateio: fee");
+	CHECK_STR(g.f[0].fee_ccy, "BTC", "gateio: fee currency");
+	CHECK_STR(g.f[0].liquidity, "maker", "gateio: role");
+	CHECK_INT(g.f[0].ts, 1605176741123456LL, "gateio: create_time_ms");
+	memset(&g, 0, sizeof g);
+#define UPD \
+		"{\"time\":1,\"channel\":\"spot.orders\",\"event\":\"update\",\"result\":[{\"id\":" \
+		"\"30784428\",\"text\":\"t-P1\",\"create_time_ms\":\"1605176741000\",\"update_time_ms\":" \
+		"\"1605176741123\",\"event\":\"%s\",\"currency_pair\":\"BTC_USDT\",\"type\":\"limit\"," \
+		"\"account\":\"spot\",\"side\":\"buy\",\"amount\":\"0.01\",\"price\":\"42000\"," \
+		"\"time_in_force\":\"%s\",\"left\":\"%s\",\"filled_total\":\"%s\",\"avg_deal_price\":" \
+		"\"%s\",\"fee\":\"0\",\"fee_currency\":\"BTC\",\"finish_as\":\"%s\"}]}"
+	char m[1024];
+	snprintf(m, sizeof m, UPD, "update", "gtc", "0.006", "167.96", "41990", "open");
+	CHECK_INT(feed(t, m, &g), 0, "gateio: an order update");
+	CHECK_STR(g.o[0].status, "partially_filled", "gateio: update with fills: partially filled");
+	CHECK_STR(dec(g.o[0].filled_qty), "0.004", "gateio: amount - left");
+	CHECK_STR(g.o[0].id, "P1", "gateio: the order's text");
+	snprintf(m, sizeof m, UPD, "finish", "ioc", "0.006", "167.96", "41990", "ioc");
+	CHECK_INT(feed(t, m, &g), 0, "gateio: finish");
+	CHECK_STR(g.o[1].status, "expired", "gateio: finish as ioc: expired");
+	snprintf(m, sizeof m, UPD, "finish", "gtc", "0", "420", "42000", "filled");
+	CHECK_INT(feed(t, m, &g), 0, "gateio: finish filled");
+	CHECK_STR(g.o[2].status, "filled", "gateio: finish as filled");
+	snprintf(m, sizeof m, UPD, "put", "poc", "0.01", "0", "0", "open");
+	CHECK_INT(feed(t, m, &g), 0, "gateio: put");
+	CHECK_STR(g.o[3].status, "acked", "gateio: put: acked");
+	CHECK_STR(g.o[3].kind, "post_only", "gateio: poc: post only");
+#undef UPD
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "{\"channel\":\"spot.usertrades\",\"event\":\"update\",\"result\":[{\"id\":1,"
+	               "\"currency_pair\":\"BTC_USDT\",\"amount\":\"x\"}]}", &g), -1,
+	          "gateio: a malformed trade ends the stream");
+	lyra_trade_free(t);
+}
+
+static void kraken(void)
+{
+	struct lyra_api_key k = {"k-test-1", "czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz", ""};
+	struct lyra_trade *t = handle("kraken", &k);
+	struct got g = {0};
+	CHECK_INT(feed(t, "{\"method\":\"subscribe\",\"result\":{\"channel\":\"executions\","
+	               "\"maxratecount\":125,\"snap_orders\":false,\"snap_trades\":false},\"success\":"
+	               "true,\"time_in\":\"2023-10-16T13:18:35.303171Z\",\"time_out\":"
+	               "\"2023-10-16T13:18:35.318297Z\"}", &g), 1, "kraken: subscribed");
+	CHECK_INT(feed(t, "{\"error\":\"ESession:Invalid session\",\"method\":\"subscribe\","
+	               "\"success\":false}", &g), -1, "kraken: refused");
+	CHECK(strstr(lyra_error_msg(), "ESession:Invalid session") != NULL, "kraken: the reason");
+	CHECK_INT(feed(t, "{\"channel\":\"heartbeat\"}", &g), 0, "kraken: heartbeat");
+	/* the documented execution: a trade report and the order's status report, JSON numbers
+	 * (read exactly: 0.1 + 0.2 style values must not go through a double) */
+	CHECK_INT(feed(t, "{\"channel\":\"executions\",\"type\":\"update\",\"data\":[{\"order_id\":"
+	               "\"OK4GJX-KSTLS-7DZZO5\",\"order_userref\":3,\"cl_ord_id\":\"P1\",\"exec_id\":"
+	               "\"TT5UC3-GOIRW-6AZZ6R\",\"exec_type\":\"trade\",\"trade_id\":2838431,\"symbol\":"
+	               "\"BTC/USD\",\"side\":\"buy\",\"last_qty\":0.005,\"last_price\":26599.9,"
+	               "\"liquidity_ind\":\"t\",\"cost\":132.9995,\"order_status\":\"filled\","
+	               "\"order_type\":\"limit\",\"timestamp\":\"2023-09-22T10:33:05.709950Z\","
+	               "\"fee_usd_equiv\":0.03458,\"fees\":[{\"asset\":\"USD\",\"qty\":0.3458}]},"
+	               "{\"order_id\":\"OK4GJX-KSTLS-7DZZO5\",\"order_userref\":3,\"exec_id\":"
+	               "\"TT5UC3-GOIRW-6AZZ6R\",\"exec_type\":\"filled\",\"order_status\":\"filled\","
+	               "\"cum_qty\":0.005,\"cum_cost\":132.9995,\"avg_price\":26599.9,\"timestamp\":"
+	               "\"2023-09-22T10:33:05.709993Z\"}],\"sequence\":8}", &g), 0,
+	          "kraken: an execution");
+	CHECK_STR(g.seq, "fo", "kraken: the fill, then the order");
+	CHECK_STR(g.f[0].trade_id, "TT5UC3-GOIRW-6AZZ6R", "kraken: exec_id is the trade txid");
+	CHECK_STR(g.f[0].id, "P1", "kraken: cl_ord_id");
+	CHECK_STR(g.f[0].venue_order_id, "OK4GJX-KSTLS-7DZZO5", "kraken: order_id");
+	CHECK_STR(dec(g.f[0].qty), "0.005", "kraken: last_qty exact");
+	CHECK_STR(dec(g.f[0].px), "26599.9", "kraken: last_price exact");
+	CHECK_STR(dec(g.f[0].fee), "0.3458", "kraken: fees[0].qty");
+	CHECK_STR(g.f[0].fee_ccy, "USD", "kraken: fees[0].asset");
+	CHECK_STR(g.f[0].liquidity, "taker", "kraken: liquidity_ind t");
+	CHECK_INT(g.f[0].ts, 1695378785709950LL, "kraken: timestamp");
+	CHECK_STR(g.o[0].id, "", "kraken: a status report without cl_ord_id names no client id");
+	CHECK_STR(g.o[0].venue_order_id, "OK4GJX-KSTLS-7DZZO5", "kraken: ... but its order id");
+	CHECK_STR(g.o[0].status, "filled", "kraken: filled");
+	CHECK_STR(dec(g.o[0].filled_qty), "0.005", "kraken: cum_qty");
+	CHECK_STR(dec(g.o[0].avg_px), "26599.9", "kraken: avg_price");
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "{\"channel\":\"executions\",\"type\":\"update\",\"data\":[{\"order_id\":"
+	               "\"O1\",\"exec_type\":\"trade\",\"exec_id\":\"T1\",\"cl_ord_id\":\"P2\","
+	               "\"last_qty\":1e-05,\"last_price\":42000,\"liquidity_ind\":\"m\",\"timestamp\":"
+	               "\"2023-09-22T10:33:05Z\",\"order_status\":\"partially_filled\"}]}", &g), 0,
+	          "kraken: a trade report alone");
+	CHECK_STR(g.seq, "f", "kraken: without cum_qty no order update");
+	CHECK_STR(dec(g.f[0].qty), "0.00001", "kraken: an exponent form read exactly");
+	CHECK_STR(g.f[0].liquidity, "maker", "kraken: liquidity_ind m");
+	CHECK_STR(dec(g.f[0].fee), "0", "kraken: no fees: zero");
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "{\"channel\":\"executions\",\"type\":\"update\",\"data\":[{\"order_id\":"
+	               "\"O1\",\"cl_ord_id\":\"P2\",\"exec_type\":\"canceled\",\"order_status\":"
+	               "\"canceled\",\"cum_qty\":0.00001,\"avg_price\":42000,\"timestamp\":"
+	               "\"2023-09-22T10:34:00Z\"},{\"order_id\":\"O3\",\"exec_type\":\"new\","
+	               "\"order_status\":\"new\",\"cum_qty\":0,\"timestamp\":\"2023-09-22T10:34:00Z\"}]}",
+	               &g), 0, "kraken: cancelled and new");
+	CHECK_STR(g.seq, "oo", "kraken: two order updates");
+	CHECK_STR(g.o[0].status, "cancelled", "kraken: canceled keeps its fills");
+	CHECK_STR(dec(g.o[0].filled_qty), "0.00001", "kraken: cum_qty of the cancelled");
+	CHECK_STR(g.o[1].status, "acked", "kraken: new is acked");
+	CHECK_INT(feed(t, "{\"channel\":\"executions\",\"type\":\"update\",\"data\":[{\"order_id\":"
+	               "\"O1\",\"exec_type\":\"x\",\"order_status\":\"weird\",\"cum_qty\":0}]}", &g), -1,
+	          "kraken: an unknown status ends the stream");
+	lyra_trade_free(t);
+}
+
+static void bitfinex(void)
+{
+	struct lyra_api_key k = {"k-test-1", "s3cret-test", ""};
+	struct lyra_trade *t = handle("bitfinex", &k);
+	struct got g = {0};
+	char sig[129];
+	/* printf 'AUTH1700000000000000' | openssl dgst -sha384 -hmac s3cret-test */
+	lyra_trade_hmac_hex(&k, "sha384", "AUTH1700000000000000", sig, sizeof sig);
+	CHECK_STR(sig, "4c41d678e4186e4093b9e92863a713af5a5257437b2f0e0636e632a2209f0207ec22408f86d3"
+	          "08cf687f55aefaddf5db", "bitfinex: HMAC-SHA384 hex");
+	char *hello = t->a->stream->hello(t, 0), want[80];
+	json_t *h = json_loads(hello, 0, NULL);
+	const char *nonce = json_string_value(json_object_get(h, "authNonce"));
+	CHECK_STR(json_string_value(json_object_get(h, "event")), "auth", "bitfinex: auth");
+	CHECK_STR(json_string_value(json_object_get(h, "apiKey")), "k-test-1", "bitfinex: apiKey");
+	CHECK(nonce && strlen(nonce) >= 16, "bitfinex: a microsecond nonce");
+	snprintf(want, sizeof want, "AUTH%s", nonce ? nonce : "");
+	CHECK_STR(json_string_value(json_object_get(h, "authPayload")), want, "bitfinex: AUTH+nonce");
+	lyra_trade_hmac_hex(&k, "sha384", want, sig, sizeof sig);
+	CHECK_STR(json_string_value(json_object_get(h, "authSig")), sig, "bitfinex: authSig");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(h, "filter"), 0)), "trading",
+	          "bitfinex: the trading filter");
+	json_decref(h);
+	free(hello);
+	CHECK_INT(feed(t, "{\"event\":\"info\",\"version\":2,\"platform\":{\"status\":1}}", &g), 0,
+	          "bitfinex: info first");
+	CHECK_INT(feed(t, "{\"event\":\"auth\",\"status\":\"OK\",\"chanId\":0,\"userId\":1}", &g), 1,
+	          "bitfinex: auth OK");
+	CHECK_INT(feed(t, "{\"event\":\"auth\",\"status\":\"FAILED\",\"chanId\":0,\"msg\":"
+	               "\"apikey: digest invalid\",\"code\":10100}", &g), -1, "bitfinex: auth FAILED");
+	CHECK(strstr(lyra_error_msg(), "apikey: digest invalid (10100)") != NULL,
+	      "bitfinex: message and code");
+	CHECK_INT(feed(t, "[0,\"hb\"]", &g), 0, "bitfinex: heartbeat");
+	CHECK_INT(feed(t, "[0,\"te\",[5002,\"tBTCUSD\",1700000001000,1001,0.004,41990,"
+	               "\"EXCHANGE LIMIT\",42000,1]]", &g), 0, "bitfinex: te is not used");
+	CHECK_STR(g.seq, "", "bitfinex: te gives nothing");
+	CHECK_INT(feed(t, "[0,\"tu\",[5002,\"tBTCUSD\",1700000001000,1001,0.004,41990,"
+	               "\"EXCHANGE LIMIT\",42000,1,-0.0000084,\"BTC\",1001]]", &g), 0, "bitfinex: tu");
+	CHECK_INT(feed(t, "[0,\"ou\",[1001,null,1001,\"tBTCUSD\",1700000000000,1700000001000,0.006,"
+	               "0.01,\"EXCHANGE LIMIT\",null,null,null,0,\"PARTIALLY FILLED @ 41990.0(0.004)\","
+	               "null,null,42000,41990,0,0,null,null,null,0,0,null,null,null,\"API>BFX\",null,"
+	               "null,{}]]", &g), 0, "bitfinex: ou");
+	CHECK_STR(g.seq, "fo", "bitfinex: the fill, then the order");
+	CHECK_STR(g.f[0].trade_id, "5002", "bitfinex: trade ID");
+	CHECK_STR(g.f[0].id, "1001", "bitfinex: CID");
+	CHECK_STR(g.f[0].venue_order_id, "1001", "bitfinex: ORDER_ID");
+	CHECK_STR(dec(g.f[0].qty), "0.004", "bitfinex: EXEC_AMOUNT");
+	CHECK_STR(g.f[0].side, "buy", "bitfinex: a positive amount buys");
+	CHECK_STR(dec(g.f[0].fee), "0.0000084", "bitfinex: FEE (negative: a charge)");
+	CHECK_STR(g.f[0].liquidity, "maker", "bitfinex: MAKER 1");
+	CHECK_STR(g.o[0].status, "partially_filled", "bitfinex: PARTIALLY FILLED");
+	CHECK_STR(dec(g.o[0].filled_qty), "0.004", "bitfinex: AMOUNT_ORIG - AMOUNT");
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "[0,\"oc\",[1001,null,1001,\"tBTCUSD\",1700000000000,1700000002000,0.006,"
+	               "0.01,\"EXCHANGE LIMIT\",null,null,null,0,\"CANCELED was: PARTIALLY FILLED @ "
+	               "41990.0(0.004)\",null,null,42000,41990,0,0]]", &g), 0, "bitfinex: oc");
+	CHECK_STR(g.o[0].status, "cancelled", "bitfinex: CANCELED");
+	CHECK_INT(feed(t, "[0,\"os\",[]]", &g), 0, "bitfinex: a snapshot is ignored");
+	CHECK_INT(feed(t, "[0,\"tu\",[\"x\"]]", &g), -1, "bitfinex: a malformed tu ends the stream");
+	lyra_trade_free(t);
+}
+
 int main(void)
 {
 	CHECK(lyra_userstream_supported("binance") && lyra_userstream_supported("okx"),
 	      "binance and okx stream");
-	CHECK(!lyra_userstream_supported("kraken"), "kraken polls");
+	CHECK(lyra_userstream_supported("kraken") && lyra_userstream_supported("gateio") &&
+	      lyra_userstream_supported("bitfinex"), "kraken, gateio and bitfinex stream");
+	CHECK(!lyra_userstream_supported("bitstamp") && !lyra_userstream_supported("gemini") &&
+	      !lyra_userstream_supported("coinbase"), "bitstamp, gemini and coinbase poll");
+	CHECK(lyra_userstream_url("gateio", 1) == NULL, "gateio: no testnet stream");
 	CHECK_STR(lyra_userstream_url("okx", 1), "wss://wspap.okx.com:8443/ws/v5/private",
 	          "okx demo trading URL");
 	binance();
 	okx();
+	gateio();
+	kraken();
+	bitfinex();
 	return unit_done();
 }
