@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "error.h"
 #include "identity.h"
+#include "journal.h"
 #include "metrics.h"
 #include "ndjson.h"
 #include "record.h"
@@ -32,7 +33,7 @@
 #include "store.h"
 #include "table.h"
 
-enum { CMD_CREATE, CMD_LIST, CMD_VERIFY, CMD_RESTORE, CMD_PRUNE, CMD_WATCH };
+enum { CMD_CREATE, CMD_LIST, CMD_VERIFY, CMD_RESTORE, CMD_PRUNE, CMD_WATCH, CMD_PITR };
 
 static const struct lyra_subcmd cmds[] = {
 	[CMD_CREATE] = { "create", "[--type TYPE] [--dest DIR] [--encrypt]",
@@ -46,7 +47,9 @@ static const struct lyra_subcmd cmds[] = {
 	[CMD_PRUNE] = { "prune", "--keep-last N ... [--dry-run]",
 	                "delete backups that no retention rule or kept chain needs" },
 	[CMD_WATCH] = { "watch", "[--interval D] [--full-every D]",
-	                "back up whenever the store has changed, every interval" },
+	                "back up the store's changes, each within D of the last snapshot (the RPO)" },
+	[CMD_PITR] = { "pitr", "on | off | status",
+	               "the point-in-time journal: restore --at to any committed transaction" },
 	{ NULL, NULL, NULL },
 };
 
@@ -63,7 +66,7 @@ static const struct lyra_opt opts[] = {
 	{ "passphrase-file", OPT_PASSFILE, "FILE", "read the passphrase from FILE (else $LYRA_BACKUP_KEY_FILE)" },
 	{ "all", OPT_ALL, NULL, "verify: every backup in the folder" },
 	{ "to", OPT_TO, "PATH", "restore: write the restored store to PATH" },
-	{ "at", OPT_AT, "T", "restore: the state at time T (the newest backup at or before T)" },
+	{ "at", OPT_AT, "T", "restore: the state at time T (a backup, then the journal up to T)" },
 	{ "force", OPT_FORCE, NULL, "restore: replace an existing PATH, keeping the old file aside" },
 	{ "keep-last", OPT_KEEP_LAST, "N", "prune: keep the newest N backups" },
 	{ "keep-hourly", OPT_KEEP_HOURLY, "N", "prune: keep the newest backup of each of N hours" },
@@ -71,7 +74,7 @@ static const struct lyra_opt opts[] = {
 	{ "keep-weekly", OPT_KEEP_WEEKLY, "N", "prune: ... of each of N ISO weeks" },
 	{ "keep-monthly", OPT_KEEP_MONTHLY, "N", "prune: ... of each of N months" },
 	{ "dry-run", OPT_DRY_RUN, NULL, "prune: show what would go, change nothing" },
-	{ "interval", OPT_INTERVAL, "D", "watch: how often to look for changes (default 60s)" },
+	{ "interval", OPT_INTERVAL, "D", "watch: the RPO: every change is in a verified backup within D (default 60s)" },
 	{ "full-every", OPT_FULL_EVERY, "D", "watch: start a new chain with a full backup this often (default 1d)" },
 	{ "format", OPT_FORMAT, "FMT", "list, prune: ndjson (default), table or csv" },
 	{ NULL, 0, NULL, NULL },
@@ -85,6 +88,7 @@ static const char *const usage[] = {
 	"restore --at T --to PATH [--force] [--dest DIR] [--passphrase-file FILE]",
 	"prune [--keep-last N] [--keep-hourly N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--dry-run]",
 	"watch [--interval D] [--full-every D] [--dest DIR] [--encrypt] [--passphrase-file FILE]",
+	"pitr on|off|status",
 	NULL,
 };
 
@@ -452,6 +456,9 @@ static void write_metrics(const char *what, int ok, int64_t duration_us, int64_t
 	lyra_metrics_free(m);
 }
 
+/* The last good backup create_one made: its snapshot time and how long it took (watch). */
+static int64_t watch_snap_ts, watch_duration;
+
 /* ---- state changes: one transaction with its audit entry ---- */
 
 static int audit_change(struct lyra_store *st, const char *action, const char *object, json_t *details)
@@ -703,6 +710,10 @@ static int create_one(const struct args *a, enum lyra_backup_kind kind, int *unv
 		}
 	}
 	write_metrics(NULL, status == 0, lyra_mono_us() - t0, w.size, m.nchain);
+	if (good == 0) {
+		watch_snap_ts = m.ts;
+		watch_duration = e.duration_us;
+	}
 	goto done;
 out:
 	write_metrics(NULL, 0, lyra_mono_us() - t0, -1, 0);
@@ -1034,6 +1045,7 @@ struct point {
 	char id[LYRA_BACKUP_ID_MAX];
 	int64_t ts;
 	int64_t audit_seq;
+	int64_t journal_seq, journal_ts;   /* point-in-time journal head (0: none) */
 	int restorable;        /* every chain member's archive is present */
 	char missing[LYRA_BACKUP_ID_MAX];
 };
@@ -1068,6 +1080,8 @@ static int scan_points(const char *dir, struct lyra_backup_keyring *kr, struct p
 		memcpy(q->id, m.id, sizeof q->id);
 		q->ts = m.ts;
 		q->audit_seq = m.audit_seq;
+		q->journal_seq = m.journal_seq;
+		q->journal_ts = m.journal_ts;
 		q->restorable = 1;
 		for (int c = 0; c < m.nchain - 1; c++) {
 			char path[PATH_MAX];
@@ -1108,6 +1122,111 @@ static int move_aside(const char *path, const char *aside)
 	return 0;
 }
 
+/* Roll the restored copy at copy_path forward with the point-in-time journal to a->at: the rows
+ * after its own journal head, from the live store (read-only), else from the newest later backup
+ * whose journal continues the copy's. *res says how far it got and whether that is exactly the
+ * state at a->at; src names where the rows came from. 0, or -1 with error.h (a damaged or
+ * conflicting journal entry is LYRA_EX_NO and named). */
+static int roll_forward(const struct args *a, const char *live, int live_exists, const struct point *pts,
+                        size_t n, const struct point *base, struct lyra_backup_keyring *kr,
+                        const char *copy_path, struct lyra_journal_result *res, char *src, size_t srcn)
+{
+	sqlite3 *copy = NULL, *from = NULL;
+	char name[PATH_MAX + 64], why[sizeof res->why] = "", tmp2[PATH_MAX];
+	int rc = 1;
+
+	memset(res, 0, sizeof *res);
+	src[0] = '\0';
+	if (sqlite3_open_v2(copy_path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		lyra_error(LYRA_EX_IOERR, "cannot open the restored copy '%s': %s", copy_path,
+		           copy ? sqlite3_errmsg(copy) : "out of memory");
+		sqlite3_close(copy);
+		return -1;
+	}
+	sqlite3_busy_timeout(copy, LYRA_STORE_BUSY_MS);
+	if (live_exists) {
+		snprintf(name, sizeof name, "the live store '%s'", live);
+		if (sqlite3_open_v2(live, &from, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+			sqlite3_busy_timeout(from, LYRA_STORE_BUSY_MS);
+			rc = lyra_journal_replay(copy, from, name, 1, a->at, res);
+		} else {
+			snprintf(res->why, sizeof res->why, "the live store does not open");
+		}
+		sqlite3_close(from);
+		from = NULL;
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			snprintf(src, srcn, "the live store");
+		snprintf(why, sizeof why, "%s", res->why);
+	}
+	for (size_t i = n; rc == 1 && i-- > 0;) {
+		const struct point *p = &pts[i];
+		struct lyra_backup_manifest m2;
+		if (!p->restorable || p->ts <= a->at || p->journal_seq <= base->journal_seq)
+			continue;
+		if (tmp_beside(copy_path, "journal", tmp2, sizeof tmp2) != 0)
+			goto fail;
+		set_tmp(0, tmp2);
+		if (lyra_backup_rebuild(a->dest, p->id, kr, tmp2, &m2, &progress) != 0) {
+			end_progress();
+			lyra_warn("cannot read the journal in backup '%s': %s", p->id, lyra_error_msg());
+			drop_tmp(0);
+			continue;
+		}
+		end_progress();
+		lyra_backup_manifest_release(&m2);
+		snprintf(name, sizeof name, "backup '%s'", p->id);
+		if (sqlite3_open_v2(tmp2, &from, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+			rc = lyra_journal_replay(copy, from, name, 0, a->at, res);
+		sqlite3_close(from);
+		from = NULL;
+		drop_tmp(0);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			snprintf(src, srcn, "%s", name);
+		else if (!why[0])
+			snprintf(why, sizeof why, "%s", res->why);
+	}
+	if (rc == 1) {
+		res->exact = 0;
+		snprintf(res->why, sizeof res->why, "no journal continues the backup's: %.400s",
+		         why[0] ? why : "the live store is gone and no later backup holds it");
+	}
+	if (sqlite3_close(copy) != SQLITE_OK)
+		return lyra_error(LYRA_EX_IOERR, "cannot close the restored copy '%s'", copy_path);
+	return 0;
+fail:
+	sqlite3_close(copy);
+	return -1;
+}
+
+/* After a roll forward: the audit chain of the copy, from the manifest's head on. 0 good, 1
+ * damaged (why), -1 with error.h. */
+static int check_rolled(const char *path, const struct lyra_backup_manifest *m, char *why, size_t whylen)
+{
+	struct lyra_store *st = lyra_store_open(path);
+	struct lyra_audit_anchor anchor;
+	struct lyra_audit_report rep;
+
+	if (!st)
+		return -1;
+	anchor.seq = m->audit_seq;
+	memcpy(anchor.hash, m->audit_hash, sizeof anchor.hash);
+	if (lyra_audit_verify(st, &anchor, m->audit_seq > 0, &rep) != 0) {
+		lyra_store_close(st);
+		return -1;
+	}
+	lyra_store_close(st);
+	if (rep.damage) {
+		snprintf(why, whylen, "audit chain %s at seq %lld: %s", lyra_audit_damage_name(rep.damage),
+		         (long long)rep.bad_seq, rep.detail);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_restore(struct args *a)
 {
 	char live[PATH_MAX], tmp[PATH_MAX], aside[PATH_MAX + 64], why[1024], dir[PATH_MAX];
@@ -1116,8 +1235,15 @@ static int cmd_restore(struct args *a)
 	int live_exists, to_exists, to_is_live, lockfd, status = 0;
 	const char *id = a->id;
 	char chosen[LYRA_BACKUP_ID_MAX];
-	int64_t lost = 0, lost_first = 0, lost_last = 0;
+	int64_t lost = 0, lost_first = 0, lost_last = 0, copy_audit = 0;
+	struct point *pts = NULL;
+	size_t npts = 0;
+	const struct point *base_pt = NULL;
+	struct lyra_journal_result jr;
+	int rolled = 0;
+	char jsrc[PATH_MAX + 64] = "";
 
+	memset(&jr, 0, sizeof jr);
 	if (!a->to)
 		lyra_usage_error("restore needs --to PATH");
 	if (!!a->id == !!a->has_at)
@@ -1159,14 +1285,15 @@ static int cmd_restore(struct args *a)
 		exit(lyra_cli_finish(status));
 	struct lyra_backup_keyring *kr = get_keyring(a, 0);
 	if (a->has_at) {
-		struct point *pts;
-		size_t n;
 		const struct point *best = NULL, *ok = NULL;
 		char when[40];
-		if (scan_points(a->dest, kr, &pts, &n) != 0)
+		size_t n;
+		if (scan_points(a->dest, kr, &pts, &npts) != 0)
 			lyra_die_last();
+		n = npts;
 		for (size_t i = 0; i < n; i++) {
-			if (pts[i].ts > a->at)
+			/* at or before T, and so is the newest transaction inside it */
+			if (pts[i].ts > a->at || (pts[i].journal_seq && pts[i].journal_ts > a->at))
 				continue;
 			if (!best || pts[i].ts > best->ts)
 				best = &pts[i];
@@ -1187,7 +1314,7 @@ static int cmd_restore(struct args *a)
 		}
 		snprintf(chosen, sizeof chosen, "%s", best->id);
 		id = chosen;
-		free(pts);
+		base_pt = best;
 	}
 	dir_of(a->to, dir, sizeof dir);
 	if (make_dirs(dir) != 0 || tmp_beside(a->to, "restore", tmp, sizeof tmp) != 0)
@@ -1206,12 +1333,41 @@ static int cmd_restore(struct args *a)
 			lyra_die_last();
 		lyra_die(LYRA_EX_NO, "backup '%s': the restored copy fails its check: %s", id, why);
 	}
+	copy_audit = m.audit_seq;
+	if (a->has_at) {
+		/* point-in-time: the journal rows after the backup, up to T */
+		if (roll_forward(a, live, live_exists, pts, npts, base_pt, kr, tmp, &jr, jsrc, sizeof jsrc) != 0) {
+			drop_tmp(1);
+			lyra_die_last();
+		}
+		rolled = jr.applied > 0;
+		if (rolled) {
+			rc = check_rolled(tmp, &m, why, sizeof why);
+			if (rc != 0) {
+				drop_tmp(1);
+				if (rc < 0)
+					lyra_die_last();
+				lyra_die(LYRA_EX_NO, "the copy rolled forward from backup '%s' fails its check: %s", id, why);
+			}
+			sqlite3 *db = NULL;
+			if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+				sqlite3_stmt *q = NULL;
+				if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM audit", -1, &q, NULL) == SQLITE_OK &&
+				    sqlite3_step(q) == SQLITE_ROW)
+					copy_audit = sqlite3_column_int64(q, 0);
+				sqlite3_finalize(q);
+			}
+			sqlite3_close(db);
+		}
+	}
+	free(pts);
+	pts = NULL;
 	unlock_dest(lockfd);
-	if (a->has_at && store) {
+	if (a->has_at && store && !jr.exact) {
 		sqlite3_stmt *s = lyra_store_prepare(store, "SELECT count(*), min(seq), max(seq) FROM audit "
 		                                            "WHERE seq > ?1 AND ts <= ?2");
 		if (s) {
-			sqlite3_bind_int64(s, 1, m.audit_seq);
+			sqlite3_bind_int64(s, 1, copy_audit);
 			sqlite3_bind_int64(s, 2, a->at);
 			if (sqlite3_step(s) == SQLITE_ROW) {
 				lost = sqlite3_column_int64(s, 0);
@@ -1279,8 +1435,14 @@ static int cmd_restore(struct args *a)
 	}
 	json_t *details = json_pack("{sssIsIss}", "backup", id, "snapshot_ts", (json_int_t)m.ts,
 	                            "audit_seq", (json_int_t)m.audit_seq, "to", a->to);
-	if (a->has_at)
+	if (a->has_at) {
 		json_object_set_new(details, "at", json_integer(a->at));
+		if (jr.base.seq)
+			json_object_set_new(details, "journal", json_pack("{sIsIsIsbss}", "applied", (json_int_t)jr.applied,
+			                                                  "from_seq", (json_int_t)jr.base.seq,
+			                                                  "to_seq", (json_int_t)(jr.applied ? jr.last_seq : jr.base.seq),
+			                                                  "exact", jr.exact, "source", jsrc[0] ? jsrc : "none"));
+	}
 	if (aside[0])
 		json_object_set_new(details, "aside", json_string(aside));
 	char object[LYRA_BACKUP_ID_MAX + 8];
@@ -1295,10 +1457,28 @@ static int cmd_restore(struct args *a)
 	lyra_note("restored %s (snapshot at %s, audit seq %lld) to '%s'", id, when, (long long)m.audit_seq, a->to);
 	if (aside[0])
 		lyra_note("the old file is kept as '%s'", aside);
-	if (a->has_at) {
+	if (a->has_at && jr.exact) {
 		fmt_time(a->at, at);
-		lyra_note("%s is %lld s after that snapshot: transactions committed in between are not in the copy",
-		          at, (long long)((a->at - m.ts) / LYRA_US_PER_SEC));
+		if (jr.applied)
+			lyra_note("rolled forward to %s with the journal from %s: %lld entries (seq %lld..%lld); the copy "
+			          "holds every transaction committed at or before then", at, jsrc, (long long)jr.applied,
+			          (long long)jr.first_seq, (long long)jr.last_seq);
+		else
+			lyra_note("no transaction was committed between that snapshot and %s: the copy is the state then", at);
+	} else if (a->has_at) {
+		fmt_time(a->at, at);
+		if (jr.applied) {
+			fmt_time(jr.last_ts, when);
+			lyra_note("rolled forward with the journal from %s to seq %lld (%s), not to %s: %s", jsrc,
+			          (long long)jr.last_seq, when, at, jr.why);
+			lyra_note("%s is %lld s after that: transactions committed in between are not in the copy", at,
+			          (long long)((a->at - jr.last_ts) / LYRA_US_PER_SEC));
+		} else {
+			if (jr.why[0])
+				lyra_note("point-in-time: %s", jr.why);
+			lyra_note("%s is %lld s after that snapshot: transactions committed in between are not in the copy",
+			          at, (long long)((a->at - m.ts) / LYRA_US_PER_SEC));
+		}
 		if (lost)
 			lyra_note("the live store holds %lld audited changes in that gap (seq %lld..%lld)",
 			          (long long)lost, (long long)lost_first, (long long)lost_last);
@@ -1341,6 +1521,35 @@ static int cmd_prune(struct args *a)
 	}
 	if (lyra_retention_apply(&a->keep, items, n) != 0)
 		lyra_die_last();
+	/* The point-in-time journal: keep from the oldest journal head of any backup kept (in any
+	 * folder); rows before it can serve no restore. */
+	int64_t jkeep = 0, jtrim = 0;
+	{
+		struct lyra_backup_entry *every;
+		size_t nall;
+		if (lyra_backup_catalog_list(store, NULL, &every, &nall) != 0)
+			lyra_die_last();
+		for (size_t i = 0; i < nall; i++) {
+			const struct lyra_backup_entry *e = &every[i];
+			int kept = 1;
+			for (size_t j = 0; j < n; j++)
+				if (strcmp(cat[j].id, e->id) == 0)
+					kept = items[j].keep;
+			if (kept && e->status == LYRA_BACKUP_GOOD && e->journal_seq > 0 && (!jkeep || e->journal_seq < jkeep))
+				jkeep = e->journal_seq;
+		}
+		free(every);
+		if (jkeep) {
+			sqlite3_stmt *q = lyra_store_prepare(store, "SELECT count(*) FROM backup_journal WHERE seq < ?1 "
+			                                            "AND seq < (SELECT max(seq) FROM backup_journal)");
+			if (!q)
+				lyra_die_last();
+			sqlite3_bind_int64(q, 1, jkeep);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				jtrim = sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
+		}
+	}
 	lyra_out_init(0);
 	if (a->format == LYRA_FMT_TABLE) {
 		const char *heads[] = { "id", "kind", "time", "action", "why" };
@@ -1384,6 +1593,8 @@ static int cmd_prune(struct args *a)
 		                            "kept", (json_int_t)(n - pruned), "ids", gone, "rules",
 		                            "last", a->keep.last, "hourly", a->keep.hourly, "daily",
 		                            a->keep.daily, "weekly", a->keep.weekly, "monthly", a->keep.monthly);
+		json_object_set_new(details, "journal_trimmed", json_integer(jtrim));
+		json_object_set_new(details, "journal_kept_from", json_integer(jkeep));
 		if (lyra_store_begin(store) != 0)
 			lyra_die_last();
 		for (size_t i = 0; i < n; i++)
@@ -1391,6 +1602,10 @@ static int cmd_prune(struct args *a)
 				lyra_store_rollback(store);
 				lyra_die_last();
 			}
+		if (jkeep && lyra_journal_trim(store, jkeep, &jtrim) != 0) {
+			lyra_store_rollback(store);
+			lyra_die_last();
+		}
 		if (lyra_audit_append(store, me.name, "backup.prune", a->dest, details) < 0 ||
 		    lyra_store_commit(store) != 0) {
 			json_decref(details);
@@ -1416,13 +1631,59 @@ static int cmd_prune(struct args *a)
 	}
 	unlock_dest(lockfd);
 	if (a->dry_run)
-		lyra_note("would prune %zu of %zu backups in '%s'", pruned, n, a->dest);
+		lyra_note("would prune %zu of %zu backups in '%s', and %lld point-in-time journal entries "
+		          "before seq %lld", pruned, n, a->dest, (long long)jtrim, (long long)jkeep);
 	else
-		lyra_note("pruned %zu of %zu backups in '%s'", pruned, n, a->dest);
+		lyra_note("pruned %zu of %zu backups in '%s', and %lld point-in-time journal entries "
+		          "before seq %lld", pruned, n, a->dest, (long long)jtrim, (long long)jkeep);
 	json_decref(gone);
 	free(items);
 	free(cat);
 	return status;
+}
+
+/* ---- pitr ---- */
+
+static int cmd_pitr(struct args *a)
+{
+	const char *what = a->id ? a->id : "status";
+	int on;
+
+	open_store();
+	if (strcmp(what, "status") == 0) {
+		struct lyra_journal_stats js;
+		char first[40], last[40], size[32];
+		require("backup.read");
+		if ((on = lyra_journal_enabled(store)) < 0 || lyra_journal_stats(store, &js) != 0)
+			lyra_die_last();
+		fmt_time(js.first_ts, first);
+		fmt_time(js.last_ts, last);
+		fmt_size(js.bytes, size, sizeof size);
+		printf("pitr: %s; journal: %lld entries, seq %lld..%lld, %s..%s, %s of changesets\n", on ? "on" : "off",
+		       (long long)js.rows, (long long)js.first_seq, (long long)js.last_seq, first, last, size);
+		return LYRA_EX_OK;
+	}
+	if (strcmp(what, "on") != 0 && strcmp(what, "off") != 0)
+		lyra_usage_error("pitr takes on, off or status, not '%s'", what);
+	require("backup.create");
+	int want = strcmp(what, "on") == 0;
+	if ((on = lyra_journal_enabled(store)) < 0)
+		lyra_die_last();
+	if (on == want) {
+		lyra_note("point-in-time recovery is already %s", what);
+		return LYRA_EX_OK;
+	}
+	json_t *details = json_pack("{ss}", "pitr", what);
+	if (lyra_store_begin(store) != 0 || lyra_store_meta_set(store, LYRA_JOURNAL_SETTING, what) != 0 ||
+	    lyra_audit_append(store, me.name, "backup.pitr", "store", details) < 0 ||
+	    lyra_store_commit(store) != 0) {
+		lyra_store_rollback(store);
+		lyra_die_last();
+	}
+	json_decref(details);
+	lyra_note("point-in-time recovery is now %s%s", what,
+	          want ? ": every transaction from now on is journaled" : ": restore --at reaches only backups");
+	return LYRA_EX_OK;
 }
 
 /* ---- watch ---- */
@@ -1451,40 +1712,99 @@ static int64_t newest_full(const char *dest)
 	return ts;
 }
 
+/* How long a backup of a kind may take: the longest of the last three of that kind, a quarter
+ * more and a second (0 when none was made yet). */
+static int64_t expected_duration(const int64_t last[3])
+{
+	int64_t m = last[0] > last[1] ? last[0] : last[1];
+	m = m > last[2] ? m : last[2];
+	return m ? m + m / 4 + LYRA_US_PER_SEC : 0;
+}
+
+static void note_duration(int64_t last[3], int64_t d)
+{
+	last[2] = last[1];
+	last[1] = last[0];
+	last[0] = d;
+}
+
+static int sleep_until(int64_t mono)
+{
+	while (!stop_requested && lyra_mono_us() < mono)
+		usleep(100000);
+	return !stop_requested;
+}
+
+/* The schedule honours the RPO: every change is in a verified, recorded backup within
+ * a->interval of the snapshot before it. So the next backup starts at the last snapshot plus the
+ * interval minus the time a backup of that kind took last (and a margin), when the store has
+ * changed; while it has not, the store is polled each second and a change is backed up at once
+ * once that start time has passed. */
 static int cmd_watch(struct args *a)
 {
 	struct sigaction sa;
-	int64_t seen = -1;
-	int status = 0, first = 1;
+	struct lyra_backup_entry *cat;
+	size_t ncat;
+	int64_t seen = -1, last_dur[3][3], snap_mono = 0;
+	int status = 0, first = 1, warned = 0;
 
 	open_store();
 	require("backup.create");
 	resolve_dest(a, store->path, 1);
 	if (a->encrypt)
 		get_keyring(a, 1);
+	memset(last_dur, 0, sizeof last_dur);
+	if (lyra_backup_catalog_list(store, a->dest, &cat, &ncat) == 0) {
+		for (size_t i = 0; i < ncat; i++)
+			if (cat[i].status == LYRA_BACKUP_GOOD)
+				note_duration(last_dur[cat[i].kind], cat[i].duration_us);
+		free(cat);
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	lyra_note("watching '%s' every %lld s, backups into '%s'", store->path,
+	lyra_note("watching '%s': every change backed up within %lld s (RPO), backups into '%s'", store->path,
 	          (long long)(a->interval / LYRA_US_PER_SEC), a->dest);
 	while (!stop_requested) {
-		int64_t started = lyra_mono_us();
-		int64_t dv = data_version(), now = lyra_time_now_us(), full = newest_full(a->dest);
+		int64_t now = lyra_time_now_us(), full = newest_full(a->dest), dv = data_version();
 		enum lyra_backup_kind kind = LYRA_BACKUP_INCREMENTAL;
 		if (!full || now - full >= a->full_every)
 			kind = LYRA_BACKUP_FULL;
-		if (first || kind == LYRA_BACKUP_FULL || dv != seen) {
-			status = create_backup(a, kind);
-			seen = dv;
-		} else {
-			lyra_debug("no change since the last backup");
+		int64_t expect = expected_duration(last_dur[kind]);
+		int64_t due = first ? 0 : snap_mono + a->interval - expect;
+		if (lyra_mono_us() < due) {
+			sleep_until(due < lyra_mono_us() + LYRA_US_PER_SEC ? due : lyra_mono_us() + LYRA_US_PER_SEC);
+			continue;
 		}
+		if (!first && kind != LYRA_BACKUP_FULL && dv == seen) {
+			lyra_debug("no change since the last backup");
+			sleep_until(lyra_mono_us() + LYRA_US_PER_SEC);
+			continue;
+		}
+		int64_t prev_snap = watch_snap_ts;
+		watch_duration = 0;
+		status = create_backup(a, kind);
+		seen = dv;
 		first = 0;
-		while (!stop_requested && lyra_mono_us() - started < a->interval)
-			usleep(100000);
+		if (!watch_duration) {
+			/* failed: try again after a pause, not in a tight loop */
+			sleep_until(lyra_mono_us() + (a->interval < 10 * LYRA_US_PER_SEC ? a->interval : 10 * LYRA_US_PER_SEC));
+			continue;
+		}
+		note_duration(last_dur[kind], watch_duration);
+		snap_mono = lyra_mono_us() - (lyra_time_now_us() - watch_snap_ts);
+		if (prev_snap)
+			lyra_debug("rpo: this backup was recorded %lld ms after the previous snapshot",
+			           (long long)(lyra_time_now_us() - prev_snap) / 1000);
+		if (expected_duration(last_dur[kind]) >= a->interval && !warned) {
+			lyra_warn("a %s backup takes %lld s: --interval %lld s cannot be met; backing up back to back",
+			          lyra_backup_kind_name(kind), (long long)(watch_duration / LYRA_US_PER_SEC),
+			          (long long)(a->interval / LYRA_US_PER_SEC));
+			warned = 1;
+		}
 	}
 	lyra_note("stopped");
 	return status;
@@ -1541,7 +1861,7 @@ int main(int argc, char **argv)
 	}
 	cmd = lyra_cli_command(&spec, cli.optind < cli.argc ? cli.argv[cli.optind] : NULL);
 	if (cli.optind + 1 < cli.argc) {
-		if (cmd != CMD_VERIFY && cmd != CMD_RESTORE)
+		if (cmd != CMD_VERIFY && cmd != CMD_RESTORE && cmd != CMD_PITR)
 			lyra_usage_error("unexpected argument '%s'", cli.argv[cli.optind + 1]);
 		a.id = cli.argv[cli.optind + 1];
 		if (cli.optind + 2 < cli.argc)
@@ -1561,6 +1881,7 @@ int main(int argc, char **argv)
 	case CMD_VERIFY: status = cmd_verify(&a); break;
 	case CMD_RESTORE: status = cmd_restore(&a); break;
 	case CMD_PRUNE: status = cmd_prune(&a); break;
+	case CMD_PITR: status = cmd_pitr(&a); break;
 	default: status = cmd_watch(&a); break;
 	}
 	lyra_backup_keyring_free(keyring);

@@ -226,6 +226,10 @@ char *lyra_backup_manifest_encode(const struct lyra_backup_manifest *m)
 		bad |= json_object_set_new(o, "db_sha256", json_string(m->db_sha256));
 		bad |= json_object_set_new(o, "audit", json_pack("{sIss}", "seq", (json_int_t)m->audit_seq,
 		                                                 "hash", m->audit_hash));
+		if (m->journal_seq > 0)
+			bad |= json_object_set_new(o, "journal", json_pack("{sIsIss}", "seq", (json_int_t)m->journal_seq,
+			                                                   "ts", (json_int_t)m->journal_ts, "kind",
+			                                                   lyra_journal_kind_name(m->journal_kind)));
 		bad |= json_object_set_new(o, "encrypted", json_boolean(m->encrypted));
 		bad |= json_object_set_new(members, M_MAP, member_json(&m->map));
 		bad |= json_object_set_new(members, m->kind == LYRA_BACKUP_FULL ? M_DB : M_PAGES,
@@ -399,6 +403,16 @@ int lyra_backup_manifest_parse(const char *text, size_t n, struct lyra_backup_ma
 		if (!json_is_object(audit))
 			bad_manifest("'audit' is missing");
 		goto fail;
+	}
+	v = json_object_get(o, "journal");   /* optional: absent before the point-in-time journal */
+	if (v) {
+		if (!json_is_object(v) || get_int(v, "seq", 1, INT64_MAX, &m->journal_seq) != 0 ||
+		    get_int(v, "ts", 0, INT64_MAX, &m->journal_ts) != 0 ||
+		    (m->journal_kind = lyra_journal_kind_parse(json_string_value(json_object_get(v, "kind")))) ==
+		            LYRA_JOURNAL_NONE) {
+			bad_manifest("'journal' is not {seq, ts, kind}");
+			goto fail;
+		}
 	}
 	v = json_object_get(o, "encrypted");
 	if (!json_is_boolean(v)) {
@@ -577,6 +591,7 @@ int lyra_backup_snapshot(struct lyra_store *st, const char *path, struct lyra_ba
 	}
 	/* The first read fixes the snapshot: the head and the schema come from the same one. */
 	if (lyra_audit_head(st, &s->audit_seq, s->audit_hash) != 0 ||
+	    lyra_journal_read_head(st->db, &s->journal) < 0 ||
 	    pragma_int(st->db, "PRAGMA user_version", &v) != SQLITE_OK) {
 		if (lyra_error_code() == LYRA_EX_SOFTWARE)
 			lyra_store_fail(st, "cannot start the snapshot");
@@ -825,6 +840,9 @@ static int fill_manifest(const struct lyra_backup_plan *plan, struct lyra_backup
 	m->db_bytes = (int64_t)s->pages * s->page_size;
 	m->audit_seq = s->audit_seq;
 	snprintf(m->audit_hash, sizeof m->audit_hash, "%s", s->audit_hash);
+	m->journal_seq = s->journal.seq;
+	m->journal_ts = s->journal.ts;
+	m->journal_kind = s->journal.kind;
 	m->encrypted = plan->key != NULL;
 	snprintf(m->lyra_version, sizeof m->lyra_version, "%s", LYRA_VERSION);
 	return 0;
@@ -1527,7 +1545,7 @@ int lyra_backup_check_copy(const char *path, const struct lyra_backup_manifest *
 
 #define ENTRY_COLS "id, kind, ts, created, base_id, full_id, chain_len, dest, file, size, sha256, " \
 	"page_size, pages, changed, db_bytes, audit_seq, audit_hash, encrypted, status, verified, " \
-	"duration_us, note"
+	"duration_us, note, journal_seq"
 
 void lyra_backup_entry_from(struct lyra_backup_entry *e, const struct lyra_backup_manifest *m,
                             const char *dest, const struct lyra_backup_written *w)
@@ -1550,6 +1568,7 @@ void lyra_backup_entry_from(struct lyra_backup_entry *e, const struct lyra_backu
 	e->db_bytes = m->db_bytes;
 	e->audit_seq = m->audit_seq;
 	memcpy(e->audit_hash, m->audit_hash, sizeof e->audit_hash);
+	e->journal_seq = m->journal_seq;
 	e->encrypted = m->encrypted;
 }
 
@@ -1557,7 +1576,7 @@ int lyra_backup_catalog_add(struct lyra_store *st, const struct lyra_backup_entr
 {
 	sqlite3_stmt *s = lyra_store_cached(st, "INSERT INTO backup (" ENTRY_COLS ") VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-		"?20, ?21, ?22)");
+		"?20, ?21, ?22, ?23)");
 	int rc;
 
 	if (!s)
@@ -1586,6 +1605,7 @@ int lyra_backup_catalog_add(struct lyra_store *st, const struct lyra_backup_entr
 		sqlite3_bind_int64(s, 20, e->verified);
 	sqlite3_bind_int64(s, 21, e->duration_us);
 	sqlite3_bind_text(s, 22, e->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 23, e->journal_seq);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -1656,6 +1676,7 @@ int lyra_backup_catalog_list(struct lyra_store *st, const char *dest,
 		e->verified = sqlite3_column_int64(s, 19);
 		e->duration_us = sqlite3_column_int64(s, 20);
 		col_text(s, 21, e->note, sizeof e->note);
+		e->journal_seq = sqlite3_column_int64(s, 22);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {

@@ -9,6 +9,9 @@
  *                  incremental/differential: for each page stored, be32(page number) + hash
  *   store.db       full: the snapshot file            (or)
  *   pages.bin      incremental/differential: the stored pages, in the order of pagemap.bin
+ * The manifest also names the point-in-time journal head inside the snapshot ("journal": seq,
+ * ts, kind; absent in archives made before the journal existed): restore --at replays the
+ * journal rows after it (journal.h).
  * A full stores every page; an incremental the pages whose hash differs from the map of its base
  * (the previous backup of any type), a differential those that differ from the last full. A
  * backup's chain is the list of backups from its full to itself; restoring writes the full's
@@ -26,6 +29,7 @@
 #include "audit.h"
 #include "auditchk.h"
 #include "envelope.h"
+#include "journal.h"
 #include "store.h"
 
 #define LYRA_BACKUP_ID_MAX 48      /* "20261123T120000.123456Z-incr" + NUL, with room */
@@ -66,6 +70,9 @@ struct lyra_backup_manifest {
 	char db_sha256[LYRA_BACKUP_SHA_HEX]; /* of the whole snapshot file */
 	int64_t audit_seq;                   /* audit chain head inside the snapshot (0: empty) */
 	char audit_hash[LYRA_BACKUP_SHA_HEX];
+	int64_t journal_seq, journal_ts;     /* point-in-time journal head inside the snapshot
+	                                        (journal.h); 0, 0 when none or an older archive */
+	enum lyra_journal_kind journal_kind;
 	int encrypted;
 	struct lyra_backup_member map;       /* pagemap.bin */
 	struct lyra_backup_member data;      /* store.db or pages.bin */
@@ -113,6 +120,7 @@ struct lyra_backup_snapshot {
 	int64_t ts;                          /* taken just before the read transaction began */
 	int64_t audit_seq;                   /* audit head inside the snapshot */
 	char audit_hash[LYRA_AUDIT_HASH_HEX];
+	struct lyra_journal_head journal;    /* point-in-time journal head inside the snapshot */
 	int schema;
 	uint32_t page_size, pages;
 };
@@ -210,6 +218,7 @@ struct lyra_backup_entry {
 	int64_t db_bytes;
 	int64_t audit_seq;
 	char audit_hash[LYRA_BACKUP_SHA_HEX];
+	int64_t journal_seq;                 /* point-in-time journal head (0: none) */
 	int encrypted;
 	enum lyra_backup_status status;
 	int64_t verified;                    /* last successful verification (us), 0 never */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "error.h"
+#include "journal.h"
 #include "schema.h"
 #include "store.h"
 
@@ -33,6 +34,8 @@ struct store_impl {
 	struct lyra_store pub;     /* first: a struct lyra_store * is a struct store_impl * */
 	struct cached_stmt *cache; /* owned array */
 	size_t ncache, cap;
+	int journal_ready;         /* migrated: transactions may be journaled (journal.h) */
+	struct lyra_journal *journal; /* the open transaction's point-in-time session, or NULL */
 };
 
 static struct store_impl *impl(struct lyra_store *st)
@@ -403,6 +406,8 @@ struct lyra_store *lyra_store_open(const char *path)
 		goto fail;
 	if (migrate(st) < 0)
 		goto fail;
+	s->journal_ready = 1;
+	lyra_journal_watch_autocommit(st);
 	return st;
 fail:
 	lyra_store_close(st);
@@ -415,6 +420,8 @@ void lyra_store_close(struct lyra_store *st)
 
 	if (!st)
 		return;
+	lyra_journal_discard(s->journal);
+	s->journal = NULL;
 	if (st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (size_t i = 0; i < s->ncache; i++)
@@ -482,6 +489,11 @@ int lyra_store_begin(struct lyra_store *st)
 		if (rc == SQLITE_DONE) {
 			sqlite3_reset(stmt);
 			st->in_tx = 1;
+			/* point-in-time journal: a session on this transaction (journal.h) */
+			if (impl(st)->journal_ready && lyra_journal_begin(st, &impl(st)->journal) != 0) {
+				lyra_store_rollback(st);
+				return -1;
+			}
 			return 0;
 		}
 		if (!is_busy(rc)) {
@@ -510,10 +522,17 @@ int lyra_store_commit(struct lyra_store *st)
 		return 0;
 	}
 	if (sqlite3_get_autocommit(st->db)) {
-		st->in_tx = 0;
+		lyra_store_rollback(st);
 		return lyra_error(LYRA_EX_IOERR, "cannot commit on store '%s': the transaction was rolled back",
 		                  st->path);
 	}
+	/* point-in-time journal: the changeset as a row of this same transaction (journal.h) */
+	if (lyra_journal_commit(st, impl(st)->journal) != 0) {
+		impl(st)->journal = NULL;
+		lyra_store_rollback(st);
+		return -1;
+	}
+	impl(st)->journal = NULL;
 	if (!(stmt = lyra_store_cached(st, "COMMIT"))) {
 		lyra_store_rollback(st);
 		return -1;
@@ -546,6 +565,8 @@ void lyra_store_rollback(struct lyra_store *st)
 	if (!st)
 		return;
 	st->in_tx = 0;
+	lyra_journal_discard(impl(st)->journal);
+	impl(st)->journal = NULL;
 	if (st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

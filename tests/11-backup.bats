@@ -101,7 +101,11 @@ seed() {
 	assert_line --index 4 --regexp "^backup: ${ids[4]}: good: incremental, chain of 3, [0-9]+ pages, audit seq [0-9]+$"
 }
 
-@test "restore --at T: the newest backup at or before T, compared with the state then; the gap is named" {
+@test "pitr off: restore --at T is the newest backup at or before T, compared with the state then; the gap is named" {
+	run t backup pitr off
+	[ "$status" -eq 0 ]
+	assert_output "backup: point-in-time recovery is now off: restore --at reaches only backups"
+	[ "$(sql "SELECT actor || ' ' || details FROM audit WHERE action = 'backup.pitr'")" = "$(id -un) {\"pitr\":\"off\"}" ]
 	seed
 	local ts=()
 	for i in 0 1 2; do
@@ -132,6 +136,78 @@ seed() {
 	[ "$status" -eq 66 ]
 	assert_output "backup: no backup in '$D' at or before 2001-01-01T00:00:00Z"
 	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]
+}
+
+@test "pitr: restore --at reaches any committed transaction, between and after backups, exactly" {
+	# sn K: the store's state and the commit time of its newest transaction, after step K
+	sn() {
+		state "$LYRA_DB" | sort > "$BATS_TEST_TMPDIR/s.$1"
+		sql "SELECT max(ts) FROM backup_journal" > "$BATS_TEST_TMPDIR/t.$1"
+		sql "SELECT seq, hash FROM audit" > "$BATS_TEST_TMPDIR/a.$1"
+	}
+	at() { cat "$BATS_TEST_TMPDIR/t.$1"; }
+	run t backup pitr status
+	assert_output --regexp '^pitr: on; journal: 1 entries, seq 1\.\.1, '
+	gen 3; sn 0
+	t backup create --type full --dest "$D" -q; sn 1
+	gen 2; sn 2
+	t riskcheck halt --reason drill -q; sn 3
+	t backup create --dest "$D" -q; sn 4
+	gen 1; sn 5
+	t riskcheck resume -q; sn 6
+	gen 2; sn 7
+	[ "$(sql "SELECT count(DISTINCT ts) FROM backup_journal")" -eq "$(sql "SELECT count(*) FROM backup_journal")" ]
+	# every step, from the backup before it and the live store's journal: the exact state then
+	for k in 1 2 3 5 6 7; do
+		run --separate-stderr t backup restore --at "$(at $k)" --to "$BATS_TEST_TMPDIR/r$k.db" --dest "$D"
+		[ "$status" -eq 0 ] || fail "restore to step $k: $stderr"
+		diff <(state "$BATS_TEST_TMPDIR/r$k.db" | sort) "$BATS_TEST_TMPDIR/s.$k" || fail "step $k restored another state"
+		[[ "$stderr" == *"the copy holds every transaction committed at or before then"* ]] || fail "step $k: $stderr"
+	done
+	# one microsecond before step 6's transaction: the state of step 5
+	t backup restore --at "$(( $(at 6) - 1 ))" --to "$BATS_TEST_TMPDIR/r5b.db" --dest "$D" -q
+	diff <(state "$BATS_TEST_TMPDIR/r5b.db" | sort) "$BATS_TEST_TMPDIR/s.5"
+	run t audit --db "$BATS_TEST_TMPDIR/r7.db" verify -q
+	[ "$status" -eq 0 ]
+	[ "$(sql "SELECT json_extract(details, '$.journal.exact') || ' ' || json_extract(details, '$.journal.source')
+		FROM audit WHERE action = 'backup.restore' ORDER BY seq DESC LIMIT 1")" = "1 the live store" ]
+
+	# a damaged journal entry, and an entry that conflicts with the copy: each named, nothing written
+	local seq
+	seq=$(sql "SELECT min(seq) FROM backup_journal WHERE kind = 'tx' AND ts > $(at 5)")
+	sql "CREATE TABLE keep AS SELECT * FROM backup_journal WHERE seq = $seq"
+	sql "UPDATE backup_journal SET changeset = X'00' || substr(changeset, 2) WHERE seq = $seq"
+	run t backup restore --at "$(at 7)" --to "$BATS_TEST_TMPDIR/bad.db" --dest "$D"
+	[ "$status" -eq 1 ]
+	assert_output --regexp "^backup: journal entry seq $seq \([0-9TZ:.-]+\) in the live store '$LYRA_DB' is damaged: its changeset does not match its sha-256$"
+	[ ! -e "$BATS_TEST_TMPDIR/bad.db" ]
+	sql "UPDATE backup_journal SET (changeset, sha256) = (SELECT changeset, sha256 FROM backup_journal WHERE seq = $((seq - 2)))
+		WHERE seq = $seq"
+	run t backup restore --at "$(at 7)" --to "$BATS_TEST_TMPDIR/bad.db" --dest "$D"
+	[ "$status" -eq 1 ]
+	assert_output --regexp "^backup: journal entry seq $seq \(.*\) in the live store '.*' does not apply to the restored copy: (insert|update) of a row of table '[a-z_]+': .*\((CONFLICT|DATA|NOTFOUND)\)$"
+	sql "UPDATE backup_journal SET (changeset, sha256) = (SELECT changeset, sha256 FROM keep) WHERE seq = $seq; DROP TABLE keep"
+
+	# the live store gone: the journal comes from the newest later backup that holds it
+	mv "$LYRA_DB" "$BATS_TEST_TMPDIR/live.db"
+	rm -f "$LYRA_DB"-wal "$LYRA_DB"-shm
+	run --separate-stderr t backup restore --at "$(at 2)" --to "$BATS_TEST_TMPDIR/r2b.db" --dest "$D"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"with the journal from backup '"*"the copy holds every transaction"* ]] || fail "$stderr"
+	diff <(sqlite3 "$BATS_TEST_TMPDIR/r2b.db" "SELECT seq, hash FROM audit WHERE action != 'backup.restore'") "$BATS_TEST_TMPDIR/a.2"
+	mv "$BATS_TEST_TMPDIR/live.db" "$LYRA_DB"
+
+	# prune trims the journal before the oldest kept backup's head, in its audited transaction
+	t backup create --type full --dest "$D" -q
+	local head
+	head=$(sql "SELECT journal_seq FROM backup ORDER BY ts DESC LIMIT 1")
+	run t backup prune --keep-last 1 --dest "$D" --format csv
+	[ "$status" -eq 0 ]
+	[ "$(sql "SELECT min(seq) FROM backup_journal")" -eq "$head" ]
+	[ "$(sql "SELECT json_extract(details, '$.journal_kept_from') FROM audit WHERE action = 'backup.prune'")" -eq "$head" ]
+	gen 1; sn 8
+	t backup restore --at "$(at 8)" --to "$BATS_TEST_TMPDIR/r8.db" --dest "$D" -q
+	diff <(state "$BATS_TEST_TMPDIR/r8.db" | sort | grep -v backup_journal) <(grep -v backup_journal "$BATS_TEST_TMPDIR/s.8")
 }
 
 @test "backups while another process writes continuously: nothing torn, every copy consistent" {

@@ -10,7 +10,9 @@
 
 #include "audit.h"
 #include "backup.h"
+#include "codec.h"
 #include "error.h"
+#include "journal.h"
 #include "pack.h"
 #include "unit.h"
 
@@ -499,6 +501,248 @@ static void test_sealed(void)
 	lyra_store_close(st);
 }
 
+/* ---- the point-in-time journal ---- */
+
+/* Every table's rows, tables by name, rows in primary key order: the store's state as text
+ * (NEW string). The journal itself is included. */
+static char *dump(sqlite3 *db)
+{
+	sqlite3_stmt *t = NULL;
+	char *out = sqlite3_mprintf("%s", "");
+	sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+	                       "ORDER BY name", -1, &t, NULL);
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		sqlite3_stmt *r = NULL;
+		char *q = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1, 2", (const char *)sqlite3_column_text(t, 0));
+		sqlite3_prepare_v2(db, q, -1, &r, NULL);
+		sqlite3_free(q);
+		out = sqlite3_mprintf("%z[%s]\n", out, (const char *)sqlite3_column_text(t, 0));
+		while (r && sqlite3_step(r) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(r); c++) {
+				if (sqlite3_column_type(r, c) == SQLITE_BLOB) {
+					char *h = malloc((size_t)sqlite3_column_bytes(r, c) * 2 + 1);
+					lyra_hex_encode(sqlite3_column_blob(r, c), (size_t)sqlite3_column_bytes(r, c), h);
+					out = sqlite3_mprintf("%z%s|", out, h);
+					free(h);
+				} else {
+					const unsigned char *v = sqlite3_column_text(r, c);
+					out = sqlite3_mprintf("%z%s|", out, v ? (const char *)v : "NULL");
+				}
+			}
+			out = sqlite3_mprintf("%z\n", out);
+		}
+		sqlite3_finalize(r);
+	}
+	sqlite3_finalize(t);
+	return out;
+}
+
+static char *dump_path(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *d;
+	sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	d = dump(db);
+	sqlite3_close(db);
+	return d;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(in);
+	close(out);
+}
+
+static int64_t journal_max_ts(struct lyra_store *st)
+{
+	struct lyra_journal_head h;
+	lyra_journal_read_head(st->db, &h);
+	return h.ts;
+}
+
+/* Replay the base copy onto a fresh file up to at, from the store at src; the result's dump. */
+static char *replay_to(const char *base, const char *src, int64_t at, int *rc, struct lyra_journal_result *r)
+{
+	char path[160];
+	sqlite3 *copy = NULL, *from = NULL;
+	snprintf(path, sizeof path, "%s/replayed.db", dir);
+	unlink(path);
+	copy_file(base, path);
+	sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE, NULL);
+	sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL);
+	*rc = lyra_journal_replay(copy, from, "the store", 1, at, r);
+	sqlite3_close(from);
+	sqlite3_close(copy);
+	return dump_path(path);
+}
+
+static void tx(struct lyra_store *st, const char *sql)
+{
+	lyra_store_begin(st);
+	exec(st, sql);
+	lyra_audit_append(st, "tester", "test.tx", "t", NULL);
+	lyra_store_commit(st);
+}
+
+static void test_journal(void)
+{
+	char path[160], base[160], *sa, *sb, *sc, *sd, *got;
+	struct lyra_journal_result r;
+	struct lyra_backup_snapshot snap;
+	struct lyra_journal_head h0, h1;
+	struct lyra_store *st;
+	int64_t ta, tb, tc, td;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/journal.db", dir);
+	snprintf(base, sizeof base, "%s/journal-base.db", dir);
+	st = lyra_store_open(path);
+	CHECK(st != NULL, "journal: store opens");
+	if (!st)
+		return;
+	/* every table the store has is one a session can record (it needs a primary key) */
+	{
+		sqlite3_stmt *s = lyra_store_prepare(st, "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' "
+		                                         "AND m.name NOT LIKE 'sqlite_%' AND NOT EXISTS (SELECT 1 FROM "
+		                                         "pragma_table_info(m.name) WHERE pk > 0)");
+		int nopk = 0;
+		while (s && sqlite3_step(s) == SQLITE_ROW) {
+			printf("# table without a primary key: %s\n", sqlite3_column_text(s, 0));
+			nopk++;
+		}
+		sqlite3_finalize(s);
+		CHECK_INT(nopk, 0, "journal: every table of the schema has a primary key");
+	}
+	CHECK_INT(lyra_journal_enabled(st), 1, "journal: on by default");
+	lyra_journal_read_head(st->db, &h0);
+	CHECK(h0.seq == 1 && h0.kind == LYRA_JOURNAL_ON, "journal: migration 12 starts it with an 'on' marker");
+	lyra_store_exec(st, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+	                    "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID");
+	tx(st, "INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); INSERT INTO kv VALUES ('x', '1'), ('y', '2')");
+	ta = journal_max_ts(st);
+	CHECK_INT(lyra_backup_snapshot(st, base, &snap, NULL), 0, "journal: snapshot");
+	CHECK(snap.journal.seq == 2 && snap.journal.kind == LYRA_JOURNAL_TX && snap.journal.ts == ta,
+	      "journal: the snapshot names its journal head");
+	sa = dump(st->db);
+
+	/* a rolled back transaction and a read-only one leave no row; nested ones one row */
+	lyra_store_begin(st);
+	exec(st, "UPDATE t SET v = 'never'");
+	lyra_store_rollback(st);
+	lyra_store_begin(st);
+	lyra_store_commit(st);
+	lyra_journal_read_head(st->db, &h1);
+	CHECK_INT(h1.seq, 2, "journal: rollback and empty transactions add no row");
+	lyra_store_begin(st);
+	lyra_store_begin(st);
+	exec(st, "UPDATE t SET v = 'B' WHERE id = 2; DELETE FROM kv WHERE k = 'x'");
+	lyra_store_commit(st);
+	exec(st, "INSERT INTO kv VALUES ('z', '3')");
+	lyra_store_commit(st);
+	lyra_journal_read_head(st->db, &h1);
+	CHECK_INT(h1.seq, 3, "journal: a nested transaction is one row");
+	tb = journal_max_ts(st);
+	sb = dump(st->db);
+	usleep(1000);
+	tx(st, "DELETE FROM t WHERE id = 1; INSERT INTO t (v) VALUES ('d'); UPDATE kv SET v = '22' WHERE k = 'y'");
+	tc = journal_max_ts(st);
+	sc = dump(st->db);
+	CHECK(tc - tb >= 1000 && tc - tb < 500000, "journal: two transactions about a millisecond apart");
+
+	got = replay_to(base, path, tb + (tc - tb) / 2, &rc, &r);
+	CHECK(rc == 0 && r.exact && r.applied == 1 && r.last_seq == 3, "journal: replay between two transactions");
+	CHECK_STR(got, sb, "journal: the state between them, exactly");
+	sqlite3_free(got);
+	got = replay_to(base, path, tc - 1, &rc, &r);
+	CHECK_STR(got, sb, "journal: one microsecond before the second: without it");
+	sqlite3_free(got);
+	got = replay_to(base, path, tc, &rc, &r);
+	CHECK(rc == 0 && r.exact && r.applied == 2, "journal: replay to the second");
+	CHECK_STR(got, sc, "journal: at the second's commit time: with it");
+	sqlite3_free(got);
+	got = replay_to(base, path, ta, &rc, &r);
+	CHECK(rc == 0 && r.exact && r.applied == 0, "journal: replay to the backup's own head applies nothing");
+	CHECK_STR(got, sa, "journal: the backup's state");
+	sqlite3_free(got);
+
+	/* turned off: the next transaction writes an 'off' marker and no changeset */
+	lyra_store_begin(st);
+	lyra_store_meta_set(st, LYRA_JOURNAL_SETTING, "off");
+	lyra_store_commit(st);
+	CHECK_INT(lyra_journal_enabled(st), 0, "journal: turned off");
+	tx(st, "UPDATE t SET v = 'unseen' WHERE id = 3");
+	tx(st, "UPDATE t SET v = 'unseen2' WHERE id = 3");
+	lyra_journal_read_head(st->db, &h1);
+	CHECK(h1.seq == 6 && h1.kind == LYRA_JOURNAL_OFF, "journal: one 'off' marker, no rows while off");
+	got = replay_to(base, path, INT64_MAX, &rc, &r);
+	CHECK(rc == 0 && !r.exact && r.last_seq == 6 && strstr(r.why, "turned off"),
+	      "journal: replay across 'off' stops there and says it is not exact");
+	sqlite3_free(got);
+	lyra_store_begin(st);
+	lyra_store_meta_set(st, LYRA_JOURNAL_SETTING, "on");
+	lyra_store_commit(st);
+	tx(st, "UPDATE t SET v = 'seen' WHERE id = 3");
+	lyra_journal_read_head(st->db, &h1);
+	td = h1.ts;
+	CHECK(h1.seq == 8 && h1.kind == LYRA_JOURNAL_TX, "journal: back on: an 'on' marker, then the row");
+	sd = dump(st->db);
+
+	/* damage: a flipped changeset byte, then a changeset moved to another row (a conflict) */
+	exec(st, "CREATE TABLE keep AS SELECT * FROM backup_journal");
+	exec(st, "UPDATE backup_journal SET changeset = X'00' || substr(changeset, 2) WHERE seq = 3");
+	got = replay_to(base, path, td, &rc, &r);
+	CHECK(rc == -1 && lyra_error_code() == LYRA_EX_NO && strstr(lyra_error_msg(), "journal entry seq 3 (") &&
+	      strstr(lyra_error_msg(), "does not match its sha-256"), "journal: a damaged entry is named");
+	printf("# %s\n", lyra_error_msg());
+	sqlite3_free(got);
+	exec(st, "UPDATE backup_journal SET changeset = (SELECT changeset FROM keep WHERE seq = 2), "
+	         "sha256 = (SELECT sha256 FROM keep WHERE seq = 2) WHERE seq = 3");
+	got = replay_to(base, path, td, &rc, &r);
+	CHECK(rc == -1 && lyra_error_code() == LYRA_EX_NO && strstr(lyra_error_msg(), "journal entry seq 3 (") &&
+	      strstr(lyra_error_msg(), "does not apply") && strstr(lyra_error_msg(), "(CONFLICT)"),
+	      "journal: an entry in conflict with the copy is named");
+	printf("# %s\n", lyra_error_msg());
+	sqlite3_free(got);
+	exec(st, "DELETE FROM backup_journal WHERE seq = 3");
+	got = replay_to(base, path, td, &rc, &r);
+	CHECK(rc == -1 && strstr(lyra_error_msg(), "entries seq 3..3 are missing"), "journal: a missing entry is named");
+	sqlite3_free(got);
+	exec(st, "INSERT INTO backup_journal SELECT * FROM keep WHERE seq = 3; DROP TABLE keep");
+
+	/* trim keeps what a backup needs and always the newest row */
+	{
+		int64_t gone = -1;
+		lyra_store_begin(st);
+		CHECK_INT(lyra_journal_trim(st, 2, &gone), 0, "journal: trim");
+		lyra_store_commit(st);
+		CHECK_INT(gone, 1, "journal: trim removes the rows before the kept head only");
+		got = replay_to(base, path, td, &rc, &r);
+		CHECK(rc == 0 && !r.exact, "journal: after trim the base still replays (up to the 'off' gap)");
+		sqlite3_free(got);
+		lyra_store_begin(st);
+		lyra_journal_trim(st, INT64_MAX, &gone);
+		lyra_store_commit(st);
+		lyra_journal_read_head(st->db, &h1);
+		CHECK(h1.seq == 8, "journal: trim never removes the newest row");
+		got = replay_to(base, path, td, &rc, &r);
+		CHECK(rc == 1 && strstr(r.why, "no longer holds the backup's head"),
+		      "journal: a source without the backup's head cannot serve");
+		sqlite3_free(got);
+	}
+	(void)sd;
+	sqlite3_free(sa);
+	sqlite3_free(sb);
+	sqlite3_free(sc);
+	sqlite3_free(sd);
+	lyra_store_close(st);
+}
+
 int main(void)
 {
 	char cmd[256];
@@ -512,6 +756,7 @@ int main(void)
 	test_pack();
 	test_chains();
 	test_sealed();
+	test_journal();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", dir);
