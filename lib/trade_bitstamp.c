@@ -396,6 +396,7 @@ static int b_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		lyra_error(LYRA_EX_DATAERR, "no order 'id'");
 		return lyra_trade_bad_answer(t, err, 1, path);
 	}
+	lyra_trade_watch_add(t, m->venue_symbol);   /* the user stream subscribes its pair */
 	/* The answer echoes the order: acked; order_status and fills tell the rest. */
 	snprintf(out->id, sizeof out->id, "%s", o.id);
 	snprintf(out->symbol, sizeof out->symbol, "%s", m->symbol);
@@ -577,6 +578,254 @@ static int b_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, "/api/v2/ticker/btcusd/", "timestamp", 1000000, server_us, err);
 }
 
+/* ---- the user stream ----
+ * WebSocket API v2 (https://www.bitstamp.net/websocket/v2/, "Private channels") and the HTTP
+ * API's "Websockets token" (https://www.bitstamp.net/api/#tag/Websockets-token): a signed
+ * POST /api/v2/websockets_token/ answers {"token":T,"valid_sec":S,"user_id":U}; on
+ * wss://ws.bitstamp.net each private channel is subscribed with {"event":"bts:subscribe",
+ * "data":{"channel":"private-my_orders_<pair>-<U>","auth":T}} (and private-my_trades_<pair>-<U>),
+ * answered {"event":"bts:subscription_succeeded","channel":...} or {"event":"bts:error",
+ * "data":{"code","message"}}. So the stream is one pair at a time: the pairs of the open orders
+ * when it opens (open_orders/all/) and each pair an order is placed on afterwards (b_place adds
+ * it; lib/userstream.c subscribes it on the fly with a token fresh from REST, and the owner
+ * then asks REST about what happened before). {"event":"bts:heartbeat"} is answered with
+ * {"event":"bts:heartbeat","data":{"status":"success"}}: it opens the stream (which may have no
+ * pair yet) and keeps it alive. {"event":"bts:request_reconnect"} asks for a new connection.
+ * my_trades "trade" events ({id, order_id, client_order_id, amount, price, fee, side,
+ * microtimestamp}) are fills: id is the transaction id user_transactions/ keys the trade by, so
+ * a trade seen both ways counts once; the fee is in the quote currency. my_orders events carry
+ * no filled amount: after a trade and on "order_deleted" the order's state is read from
+ * order_status/ (the REST path; order_created and order_changed are not used). */
+
+#define WS_TOKEN "/api/v2/websockets_token/"
+
+/* A fresh websockets token into t->watch (reused while valid when fresh is 0). 0 or -1. */
+static int ws_token(struct lyra_trade *t, int fresh)
+{
+	struct lyra_trade_watch *w = &t->watch;
+	struct lyra_trade_form f = {0};
+	struct lyra_trade_error err = {0};
+	json_t *j;
+	if (!fresh && *w->token && lyra_trade_now(t) < w->token_until_us)
+		return 0;
+	int rc = call(t, WS_TOKEN, &f, 1, &j, &err);
+	if (rc != 0) {
+		if (rc != -1 || !*lyra_error_msg())
+			lyra_error(err.kind == LYRA_TE_AUTH ? LYRA_EX_NOPERM : LYRA_EX_UNAVAILABLE,
+			           V ": websockets_token: %s", *err.message ? err.message : "not sent");
+		json_decref(j);
+		return -1;
+	}
+	const char *tok = json_string_value(json_object_get(j, "token"));
+	int64_t valid = 0;
+	w->user_id[0] = '\0';
+	id_copy(json_object_get(j, "user_id"), w->user_id, sizeof w->user_id);
+	if (!tok || !*tok || strlen(tok) >= sizeof w->token || !*w->user_id) {
+		json_decref(j);
+		w->token[0] = '\0';
+		return lyra_error(LYRA_EX_DATAERR, V ": websockets_token: no token or user_id");
+	}
+	snprintf(w->token, sizeof w->token, "%s", tok);
+	if (lyra_vx_int(json_object_get(j, "valid_sec"), "valid_sec", &valid) != 0)
+		valid = 0;
+	/* a token is good for valid_sec: keep a margin of 10 s */
+	w->token_until_us = valid > 10 ? lyra_trade_now(t) + (valid - 10) * 1000000 : 0;
+	json_decref(j);
+	return 0;
+}
+
+/* "BTC/USD" (or "btcusd") -> "btcusd". */
+static void vs_of(const struct lyra_trade *t, const char *name, char *out, size_t n)
+{
+	const struct lyra_market *mm = market_of(t, NULL, name);
+	size_t k = 0;
+	if (mm) {
+		snprintf(out, n, "%s", mm->venue_symbol);
+		return;
+	}
+	for (const char *p = name; *p && k + 1 < n; p++)
+		if (*p != '/')
+			out[k++] = (char)tolower((unsigned char)*p);
+	out[k] = '\0';
+}
+
+static int watch_open(void *ctx, const struct lyra_venue_order *o)
+{
+	struct lyra_trade *t = ctx;
+	char vs[LYRA_SYM_MAX];
+	vs_of(t, o->symbol, vs, sizeof vs);
+	lyra_trade_watch_add(t, vs);
+	return 0;
+}
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	struct lyra_trade_error err = {0};
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	if (ws_token(t, 1) != 0)
+		return NULL;
+	if (b_open(t, NULL, watch_open, t, &err) != 0) {
+		if (!*lyra_error_msg())
+			lyra_error(LYRA_EX_UNAVAILABLE, V ": open_orders: %s", err.message);
+		return NULL;
+	}
+	char *out = strdup("{\"event\":\"bts:heartbeat\"}");
+	if (!out)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return out;
+}
+
+static char *s_watch(struct lyra_trade *t, const char *vs)
+{
+	const struct lyra_trade_watch *w = &t->watch;
+	if (ws_token(t, 0) != 0)
+		return NULL;
+	static const char *const chans[] = {"private-my_orders_", "private-my_trades_"};
+	size_t cap = 2 * (strlen(w->token) + strlen(vs) + sizeof w->user_id + 96), len = 0;
+	char *out = malloc(cap);
+	if (!out) {
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s{\"event\":\"bts:subscribe\",\"data\":"
+		                        "{\"channel\":\"%s%s-%s\",\"auth\":\"%s\"}}", i ? "\n" : "",
+		                        chans[i], vs, w->user_id, w->token);
+	return out;
+}
+
+/* The pair of a private channel name "private-my_trades_btcusd-123" into vs; 0 or -1. */
+static int chan_pair(const char *ch, const char *prefix, char *vs, size_t n)
+{
+	size_t pl = strlen(prefix);
+	const char *dash = strrchr(ch, '-');
+	if (strncmp(ch, prefix, pl) != 0 || !dash || dash < ch + pl || (size_t)(dash - ch - pl) >= n)
+		return -1;
+	snprintf(vs, n, "%.*s", (int)(dash - ch - pl), ch + pl);
+	return 0;
+}
+
+/* A number or numeric string of an event (exactly). */
+static int ev_dec(const json_t *d, const char *key, struct lyra_dec *out)
+{
+	json_t *s = lyra_vx_decstr(json_object_get(d, key), key, 0);
+	int rc = s ? lyra_vx_dec(s, key, out) : -1;
+	json_decref(s);
+	return rc;
+}
+
+/* A my_trades event's data into f (vs: the channel's pair). Exposed to the unit test through
+ * the message callback. */
+static int ws_fill(struct lyra_trade *t, const char *vs, const json_t *d, struct lyra_venue_fill *f)
+{
+	memset(f, 0, sizeof *f);
+	const struct lyra_market *mm = lyra_trade_market_by_venue_symbol(t, vs);
+	const char *side = json_string_value(json_object_get(d, "side"));
+	if (mm) {
+		snprintf(f->symbol, sizeof f->symbol, "%s", mm->symbol);
+		snprintf(f->fee_ccy, sizeof f->fee_ccy, "%s", mm->quote);
+	} else {
+		snprintf(f->symbol, sizeof f->symbol, "%s", vs);
+	}
+	id_copy(json_object_get(d, "id"), f->trade_id, sizeof f->trade_id);
+	id_copy(json_object_get(d, "order_id"), f->venue_order_id, sizeof f->venue_order_id);
+	snprintf(f->id, sizeof f->id, "%s",
+	         json_string_value(json_object_get(d, "client_order_id")) ?: "");
+	if (!side || (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0))
+		return lyra_error(LYRA_EX_DATAERR, "a trade without side buy or sell");
+	snprintf(f->side, sizeof f->side, "%s", side);
+	if (!*f->trade_id || !*f->venue_order_id)
+		return lyra_error(LYRA_EX_DATAERR, "a trade without id or order_id");
+	if (ev_dec(d, "amount", &f->qty) != 0 || ev_dec(d, "price", &f->px) != 0 ||
+	    (json_object_get(d, "fee") && ev_dec(d, "fee", &f->fee) != 0) ||
+	    lyra_vx_time(json_object_get(d, "microtimestamp"), "microtimestamp", 1, &f->ts) != 0)
+		return -1;
+	if (lyra_dec_sign(f->qty) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "a trade with amount %s", "not above zero");
+	return 0;
+}
+
+/* The order's state from order_status/ (by client order id, else Bitstamp's id) to on_order;
+ * a failed read is left to the REST poll. 0, or -2 when the callback stopped. */
+static int ws_order_state(struct lyra_trade *t, const char *cid, const char *oid,
+                          lyra_trade_order_cb on_order, void *ctx)
+{
+	struct lyra_trade_form f = {0};
+	struct lyra_trade_error err = {0};
+	struct lyra_venue_order o;
+	json_t *j;
+	if (*cid)
+		lyra_trade_form_add(&f, "client_order_id", cid);
+	else if (*oid)
+		lyra_trade_form_add(&f, "id", oid);
+	else
+		return 0;
+	if (call(t, "/api/v2/order_status/", &f, 1, &j, &err) != 0) {
+		json_decref(j);
+		lyra_error_clear();
+		return 0;
+	}
+	int rc = parse_order(t, NULL, j, &o);
+	json_decref(j);
+	if (rc != 0) {
+		lyra_error_clear();
+		return 0;
+	}
+	if (!*o.id)
+		snprintf(o.id, sizeof o.id, "%s", cid);
+	return on_order(ctx, &o) != 0 ? -2 : 0;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	const char *ch = json_string_value(json_object_get(j, "channel"));
+	const json_t *d = json_object_get(j, "data");
+	char vs[LYRA_SYM_MAX], cid[64] = "", oid[64] = "";
+	if (!ev)
+		return 0;
+	if (!strcmp(ev, "bts:heartbeat"))
+		return 1;
+	if (!strcmp(ev, "bts:subscription_succeeded"))
+		return ch && !strncmp(ch, "private-my_", 11) ? 3 : 0;
+	if (!strcmp(ev, "bts:error"))
+		return lyra_error(LYRA_EX_NOPERM, V ": %s (%" JSON_INTEGER_FORMAT ")",
+		                  json_string_value(json_object_get(d, "message")) ?: "bts:error",
+		                  json_integer_value(json_object_get(d, "code")));
+	if (!strcmp(ev, "bts:request_reconnect"))
+		return lyra_error(LYRA_EX_UNAVAILABLE, V ": the venue asked for a new connection");
+	if (!ch || !json_is_object(d))
+		return 0;
+	id_copy(json_object_get(d, "client_order_id"), cid, sizeof cid);
+	if (!strcmp(ev, "trade") && chan_pair(ch, "private-my_trades_", vs, sizeof vs) == 0) {
+		struct lyra_venue_fill f;
+		if (ws_fill(t, vs, d, &f) != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": my_trades: %s", lyra_error_msg());
+		if (on_fill(ctx, &f) != 0)
+			return -2;
+		return ws_order_state(t, f.id, f.venue_order_id, on_order, ctx);
+	}
+	if (!strcmp(ev, "order_deleted") && chan_pair(ch, "private-my_orders_", vs, sizeof vs) == 0) {
+		id_copy(json_object_get(d, "id"), oid, sizeof oid);
+		return ws_order_state(t, cid, oid, on_order, ctx);
+	}
+	return 0;   /* order_created, order_changed */
+}
+
+static const struct lyra_trade_stream bitstamp_stream = {
+	.url = "wss://ws.bitstamp.net",
+	.testnet_url = NULL,
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 30,
+	.ping_text = "{\"event\":\"bts:heartbeat\"}",
+	.watch = s_watch,
+};
+
 const struct lyra_trade_adapter lyra_trade_bitstamp = {
 	.id = V,
 	.rest_url = "https://www.bitstamp.net",
@@ -593,4 +842,5 @@ const struct lyra_trade_adapter lyra_trade_bitstamp = {
 	.venue_error = bs_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &bitstamp_stream,
 };

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "clock.h"
 #include "decimal.h"
 #include "error.h"
@@ -460,6 +462,149 @@ static int g_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return 0;
 }
 
+/* ---- the user stream ----
+ * Order Events (https://docs.gemini.com/websocket/order-events/ : "Order Events", "Event
+ * types", "Fill"; sandbox wss://api.sandbox.gemini.com/v1/order/events): the WebSocket
+ * handshake to wss://api.gemini.com/v1/order/events carries the private API's headers,
+ * X-GEMINI-APIKEY, X-GEMINI-PAYLOAD (base64 of {"request":"/v1/order/events","nonce":N}, N the
+ * REST calls' increasing nonce) and X-GEMINI-SIGNATURE (hex HMAC-SHA384 of the payload); a bad
+ * one is refused with an HTTP error before the upgrade. The venue then says {"type":
+ * "subscription_ack",...} and a {"type":"heartbeat"} every 5 s; events come as arrays of
+ * objects with "type" initial, accepted, rejected, booked, fill, cancelled, cancel_rejected or
+ * closed and the order's fields as REST order status has them (order_type in place of type,
+ * is_live, is_cancelled, executed_amount, original_amount, avg_execution_price, timestampms).
+ * A fill event carries "fill": {trade_id, liquidity Maker/Taker, price, amount, fee,
+ * fee_currency}; trade_id is the tid of REST mytrades, so a trade seen both ways counts once. */
+
+static char *s_handshake(struct lyra_trade *t)
+{
+	char nonce[64], sig[129];
+	unsigned char b64[256];
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	lyra_sign_nonce(V, lyra_trade_now(t), nonce, sizeof nonce);
+	char payload[128];
+	int pn = snprintf(payload, sizeof payload, "{\"request\":\"/v1/order/events\",\"nonce\":%s}",
+	                  nonce);
+	if (pn < 0 || (size_t)pn >= sizeof payload) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": payload too long");
+		return NULL;
+	}
+	EVP_EncodeBlock(b64, (const unsigned char *)payload, pn);
+	if (lyra_trade_hmac_hex(t->o.key, "sha384", (const char *)b64, sig, sizeof sig) != 0)
+		return NULL;
+	size_t cap = strlen(t->o.key->key) + strlen((const char *)b64) + strlen(sig) + 96;
+	char *out = malloc(cap);
+	if (!out) {
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	snprintf(out, cap, "X-GEMINI-APIKEY: %s\nX-GEMINI-PAYLOAD: %s\nX-GEMINI-SIGNATURE: %s",
+	         t->o.key->key, (const char *)b64, sig);
+	return out;
+}
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	(void)t;
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	char *out = strdup("");   /* nothing to send: the venue acknowledges the handshake */
+	if (!out)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return out;
+}
+
+/* One fill event's execution into f. */
+static int ws_fill(struct lyra_trade *t, const json_t *e, struct lyra_venue_fill *f)
+{
+	const json_t *x = json_object_get(e, "fill");
+	memset(f, 0, sizeof *f);
+	const char *sym = json_string_value(json_object_get(e, "symbol"));
+	const struct lyra_market *mm = sym ? market_of(t, NULL, sym) : NULL;
+	snprintf(f->symbol, sizeof f->symbol, "%s", mm ? mm->symbol : sym ? sym : "");
+	lyra_trade_copy_id(json_object_get(x, "trade_id"), f->trade_id, sizeof f->trade_id);
+	lyra_trade_copy_id(json_object_get(e, "order_id"), f->venue_order_id, sizeof f->venue_order_id);
+	snprintf(f->id, sizeof f->id, "%s",
+	         json_string_value(json_object_get(e, "client_order_id")) ?: "");
+	const char *side = json_string_value(json_object_get(e, "side"));
+	const char *liq = json_string_value(json_object_get(x, "liquidity"));
+	const char *fc = json_string_value(json_object_get(x, "fee_currency"));
+	snprintf(f->side, sizeof f->side, "%s", side && !strcmp(side, "buy") ? "buy"
+	         : side && !strcmp(side, "sell") ? "sell" : "");
+	snprintf(f->liquidity, sizeof f->liquidity, "%s", !liq ? "" : !strcasecmp(liq, "maker")
+	         ? "maker" : !strcasecmp(liq, "taker") ? "taker" : "");
+	if (fc)
+		lyra_venue_asset(V, fc, f->fee_ccy, sizeof f->fee_ccy);
+	if (!json_is_object(x) || !*f->trade_id || !*f->venue_order_id || !*f->side)
+		return lyra_error(LYRA_EX_DATAERR, "a fill without fill.trade_id, order_id or side");
+	if (lyra_vx_dec(json_object_get(x, "price"), "fill.price", &f->px) != 0 ||
+	    lyra_vx_dec(json_object_get(x, "amount"), "fill.amount", &f->qty) != 0 ||
+	    lyra_trade_opt_dec(json_object_get(x, "fee"), "fill.fee", &f->fee) != 0 ||
+	    lyra_vx_time(json_object_get(e, "timestampms"), "timestampms", 1000, &f->ts) != 0)
+		return -1;
+	if (lyra_dec_sign(f->qty) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "a fill of amount %s", "not above zero");
+	return 0;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	if (json_is_object(j)) {
+		const char *ty = json_string_value(json_object_get(j, "type"));
+		if (ty && !strcmp(ty, "subscription_ack"))
+			return 1;
+		if (ty && !strcmp(ty, "error"))   /* not documented for a live stream: end it */
+			return lyra_error(LYRA_EX_NOPERM, V ": order events: %s",
+			                  json_string_value(json_object_get(j, "message")) ?: "error");
+		return 0;   /* heartbeat */
+	}
+	if (!json_is_array(j))
+		return 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(j, i, e) {
+		const char *ty = json_string_value(json_object_get(e, "type"));
+		if (!ty || !strcmp(ty, "cancel_rejected"))
+			continue;   /* a refused cancel changes nothing */
+		if (!strcmp(ty, "fill")) {
+			struct lyra_venue_fill f;
+			if (ws_fill(t, e, &f) != 0)
+				return lyra_error(LYRA_EX_DATAERR, V ": order events: %s", lyra_error_msg());
+			if (on_fill(ctx, &f) != 0)
+				return -2;
+		}
+		/* the order's state: REST's shape with order_type as its type */
+		json_t *x = json_deep_copy(e);
+		struct lyra_venue_order o;
+		if (!x)
+			return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		json_object_set(x, "type", json_object_get(e, "order_type"));
+		int rc = parse_order(t, NULL, x, &o);
+		json_decref(x);
+		if (rc != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": order events: %s", lyra_error_msg());
+		if (!strcmp(ty, "rejected"))
+			snprintf(o.status, sizeof o.status, "rejected");
+		if (on_order(ctx, &o) != 0)
+			return -2;
+	}
+	return 0;
+}
+
+static const struct lyra_trade_stream gemini_stream = {
+	.url = "wss://api.gemini.com/v1/order/events",
+	.testnet_url = "wss://api.sandbox.gemini.com/v1/order/events",
+	.hello = s_hello,
+	.message = s_message,
+	.handshake = s_handshake,
+};
+
 const struct lyra_trade_adapter lyra_trade_gemini = {
 	.id = V,
 	.rest_url = "https://api.gemini.com",
@@ -476,4 +621,5 @@ const struct lyra_trade_adapter lyra_trade_gemini = {
 	.venue_error = gem_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &gemini_stream,
 };

@@ -20,8 +20,9 @@ struct lyra_trade_stream {
 	/* One message from the venue (j: the parsed JSON, NULL when the text was not JSON, such as
 	 * OKX's "pong"). Order updates go to on_order, executions to on_fill (each fill before the
 	 * order state it leads to). Returns 0 handled or ignored, 1 the subscription is live, 2 send
-	 * the next hello step, -1 the venue refused or ended the stream (error.h says why, with the
-	 * venue's code and message), -2 a callback stopped. */
+	 * the next hello step, 3 one per-pair subscription (watch) confirmed, -1 the venue refused
+	 * or ended the stream (error.h says why, with the venue's code and message), -2 a callback
+	 * stopped. */
 	int (*message)(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
 	               lyra_trade_fill_cb on_fill, void *ctx);
 	int keepalive_s;                 /* send ping_text after this many quiet seconds (0: never) */
@@ -29,7 +30,30 @@ struct lyra_trade_stream {
 	/* The keepalive message made fresh (NEW, malloc'd; NULL with error.h), used instead of
 	 * ping_text when set (gateio: it carries the time). */
 	char *(*ping)(struct lyra_trade *t);
+	/* Venues whose private channels are one subscription per pair (bitstamp, coinbase): the
+	 * subscription for the venue symbol vs, one or more messages separated by '\n' (NEW,
+	 * malloc'd; NULL with error.h). lib/userstream.c sends it for every pair of t->watch once
+	 * the opening is live, and for every pair added while it is up; message() returns 3 for
+	 * each message's confirmation, and once all are in the stream counts as (re)live. */
+	char *(*watch)(struct lyra_trade *t, const char *vs);
+	/* Extra headers of the opening handshake (gemini authenticates there), "Name: value" lines
+	 * separated by '\n' (NEW, malloc'd; NULL with error.h); NULL: none. */
+	char *(*handshake)(struct lyra_trade *t);
 };
+
+/* The pairs a per-pair user stream subscribes (venue symbols): those of the open orders when it
+ * opens (its hello adds them) and of every order placed since (the adapter's place adds them).
+ * Also the stream's credentials of the moment (bitstamp: token and user id). */
+#define LYRA_TRADE_WATCH_MAX 64
+struct lyra_trade_watch {
+	char vs[LYRA_TRADE_WATCH_MAX][32];
+	size_t n;
+	char token[160];
+	char user_id[32];
+	int64_t token_until_us;          /* reuse the token until then (lyra_trade_now); 0: none */
+};
+/* Add vs to t->watch unless it is there (a full list keeps the rest to REST polling). */
+void lyra_trade_watch_add(struct lyra_trade *t, const char *vs);
 
 /* Hex HMAC of msg under the key's secret with the digest md_name ("sha384", "sha512") into
  * out (at least 129 bytes). 0, or -1 with error.h. The user streams' signatures. */
@@ -89,6 +113,7 @@ struct lyra_trade {
 	int64_t offset_us;               /* venue clock - local clock */
 	const struct lyra_market *markets;   /* borrowed: lyra_trade_set_markets */
 	size_t nmarkets;
+	struct lyra_trade_watch watch;   /* per-pair user streams (lib/userstream.c) */
 };
 
 /* A request an adapter sends. */

@@ -30,6 +30,8 @@ struct lyra_userstream {
 	char url[512];
 	struct lyra_ws *ws;
 	int up;
+	size_t nsub;                 /* pairs of t->watch subscribed on this connection */
+	int pending;                 /* per-pair subscriptions not yet confirmed */
 	int64_t next_try_ms, backoff_ms, up_since_ms, last_rx_ms, last_ping_ms;
 	struct lyra_userstream_stats st;
 };
@@ -158,12 +160,56 @@ static int send_step(struct lyra_userstream *us, int step)
 	return rc;
 }
 
+/* Per-pair streams: subscribe every pair of t->watch not yet subscribed on this connection
+ * (each watch() message awaits one confirmation). 0, or -1 with error.h. */
+static int send_watch(struct lyra_userstream *us)
+{
+	struct lyra_trade_watch *w = &us->t->watch;
+	if (!us->ops->watch)
+		return 0;
+	while (us->nsub < w->n) {
+		char *msg = us->ops->watch(us->t, w->vs[us->nsub]);
+		if (!msg)
+			return -1;
+		for (char *p = msg, *e; *p; p = e) {
+			e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			if (len && lyra_ws_send_text(us->ws, p, len) != 0) {
+				free(msg);
+				return -1;
+			}
+			if (len)
+				us->pending++;
+			e = e ? e + 1 : p + len;
+		}
+		free(msg);
+		us->nsub++;
+	}
+	return 0;
+}
+
 /* Connect, authenticate, subscribe: 0 live, -1 not (error.h), -2 a callback stopped. */
 static int open_stream(struct lyra_userstream *us)
 {
 	int64_t deadline = now_ms() + OPEN_TIMEOUT_MS;
-	int step = 0;
-	us->ws = lyra_ws_connect(us->url, OPEN_TIMEOUT_MS);
+	int step = 0, opened = 0;
+	us->nsub = 0;
+	us->pending = 0;
+	if (us->ops->handshake) {
+		/* headers of the handshake (gemini): at most 8 lines */
+		const char *hv[9] = {0};
+		size_t nh = 0;
+		char *hs = us->ops->handshake(us->t);
+		if (!hs)
+			return -1;
+		char *save = NULL;
+		for (char *p = strtok_r(hs, "\n", &save); p && nh < 8; p = strtok_r(NULL, "\n", &save))
+			hv[nh++] = p;
+		us->ws = lyra_ws_connect_headers(us->url, OPEN_TIMEOUT_MS, hv);
+		free(hs);
+	} else {
+		us->ws = lyra_ws_connect(us->url, OPEN_TIMEOUT_MS);
+	}
 	if (!us->ws)
 		return -1;
 	if (send_step(us, step) != 0)
@@ -186,7 +232,15 @@ static int open_stream(struct lyra_userstream *us)
 		if (r < 0)
 			goto fail;
 		int hr = handle(us, b, n);
-		if (hr == 1)
+		if (hr == 1 && !opened) {
+			/* the opening is live; per-pair streams then subscribe their pairs first */
+			opened = 1;
+			if (send_watch(us) != 0)
+				goto fail;
+		}
+		if (hr == 3 && us->pending > 0)
+			us->pending--;
+		if (opened && us->pending == 0)
 			break;
 		if (hr == 2 && send_step(us, ++step) != 0)
 			goto fail;
@@ -232,6 +286,16 @@ int lyra_userstream_service(struct lyra_userstream *us, int timeout_ms)
 		back_off(us);
 		return 0;
 	}
+	/* pairs added since (an order placed on a new pair): subscribe them now */
+	int relive = 0;
+	if (us->nsub < us->t->watch.n && send_watch(us) != 0) {
+		note(us, "%s: user stream: subscribing: %s", us->t->a->id, lyra_error_msg());
+		lyra_error_clear();
+		drop(us, 1000);
+		us->st.drops++;
+		back_off(us);
+		return 0;
+	}
 	for (int wait = timeout_ms;; wait = 0) {
 		const char *b;
 		size_t n;
@@ -242,6 +306,8 @@ int lyra_userstream_service(struct lyra_userstream *us, int timeout_ms)
 			int hr = handle(us, b, n);
 			if (hr == -2)
 				return -2;
+			if (hr == 3 && us->pending > 0 && --us->pending == 0)
+				relive = 1;   /* what happened before the subscription: the owner asks REST */
 			if (hr != -1)
 				continue;
 			note(us, "%s: user stream: %s", us->t->a->id, lyra_error_msg());
@@ -282,7 +348,7 @@ int lyra_userstream_service(struct lyra_userstream *us, int timeout_ms)
 			}
 		}
 	}
-	return 0;
+	return us->ws ? relive : 0;
 }
 
 int lyra_userstream_up(const struct lyra_userstream *us)
@@ -320,6 +386,18 @@ void lyra_userstream_free(struct lyra_userstream *us)
 	if (us->ws)
 		drop(us, 1000);
 	free(us);
+}
+
+void lyra_trade_watch_add(struct lyra_trade *t, const char *vs)
+{
+	struct lyra_trade_watch *w = &t->watch;
+	if (!vs || !*vs || strlen(vs) >= sizeof w->vs[0])
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->vs[i], vs))
+			return;
+	if (w->n < LYRA_TRADE_WATCH_MAX)
+		snprintf(w->vs[w->n++], sizeof w->vs[0], "%s", vs);
 }
 
 int lyra_trade_hmac_hex(const struct lyra_api_key *k, const char *md_name, const char *msg,

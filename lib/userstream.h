@@ -49,8 +49,9 @@ void lyra_userstream_free(struct lyra_userstream *us);
 /* Do what is due: when down and the backoff has passed, connect, authenticate and subscribe
  * (blocking, 10 s at most); when up, handle every message that arrives within timeout_ms (the
  * callbacks run here), send the venue's keepalive when quiet, and notice a lost connection.
- * Returns 1 when the stream went live during this call (the owner reconciles by REST now),
- * 0 otherwise, -2 when a callback asked to stop (the stream stays as it is).
+ * Returns 1 when the stream went live during this call, or (per-pair streams: Bitstamp,
+ * Coinbase) when the subscriptions of pairs added since were confirmed (either way the owner
+ * reconciles by REST now: nothing before a subscription is replayed), 0 otherwise, -2 when a callback asked to stop (the stream stays as it is).
  * Backoff after a failure or a drop: 1 s, doubling to 60 s; back to 1 s once a connection
  * stayed up for 60 s. */
 int lyra_userstream_service(struct lyra_userstream *us, int timeout_ms);

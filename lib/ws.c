@@ -378,8 +378,16 @@ static int header(const char *head, const char *name, char *out, size_t n)
 
 struct lyra_ws *lyra_ws_connect(const char *url, long timeout_ms)
 {
+	return lyra_ws_connect_headers(url, timeout_ms, NULL);
+}
+
+struct lyra_ws *lyra_ws_connect_headers(const char *url, long timeout_ms,
+                                        const char *const *headers)
+{
 	struct lyra_ws *w;
-	char http[2048], req[3072], key[32], want[29], got[128], hostport[512];
+	char extra[2048] = "";
+	size_t elen = 0;
+	char http[2048], req[4608], key[32], want[29], got[128], hostport[512];
 	unsigned char nonce[16];
 	const char *rest, *path;
 	int64_t deadline = mono_ms() + timeout_ms;
@@ -396,6 +404,16 @@ struct lyra_ws *lyra_ws_connect(const char *url, long timeout_ms)
 	} else {
 		lyra_error(LYRA_EX_USAGE, "cannot connect to '%s': not a ws:// or wss:// URL", url);
 		return NULL;
+	}
+	for (size_t i = 0; headers && headers[i]; i++) {
+		int n = snprintf(extra + elen, sizeof extra - elen, "%s\r\n", headers[i]);
+		if (strpbrk(headers[i], "\r\n") || !strchr(headers[i], ':') || n < 0 ||
+		    (size_t)n >= sizeof extra - elen) {
+			lyra_error(LYRA_EX_USAGE, "cannot connect to '%s': a malformed or too long "
+			           "extra header", url);
+			return NULL;
+		}
+		elen += (size_t)n;
 	}
 	path = strchr(rest, '/');
 	snprintf(hostport, sizeof hostport, "%.*s", (int)(path ? path - rest : (long)strlen(rest)),
@@ -434,10 +452,15 @@ struct lyra_ws *lyra_ws_connect(const char *url, long timeout_ms)
 	}
 	EVP_EncodeBlock((unsigned char *)key, nonce, sizeof nonce);
 	lyra_ws_accept_key(key, want);
-	snprintf(req, sizeof req,
-	         "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	         "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-	         "User-Agent: lyra\r\n\r\n", path, hostport, key);
+	int rl = snprintf(req, sizeof req,
+	                  "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+	                  "User-Agent: lyra\r\n%s\r\n", path, hostport, key, extra);
+	if (rl < 0 || (size_t)rl >= sizeof req) {
+		lyra_error(LYRA_EX_USAGE, "cannot connect to '%s': the request is too long", url);
+		ws_free(w);
+		return NULL;
+	}
 	if (send_all(w, req, strlen(req)) < 0) {
 		ws_free(w);
 		return NULL;

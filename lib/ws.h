@@ -17,6 +17,11 @@ struct lyra_ws;
  * LYRA_EX_DATAERR (naming the reason) for a refused or malformed handshake: a status other than
  * 101, a missing Upgrade/Connection header, or a Sec-WebSocket-Accept that does not match. */
 struct lyra_ws *lyra_ws_connect(const char *url, long timeout_ms);
+/* The same with extra handshake headers: headers is a NULL-terminated list of "Name: value"
+ * lines (no CR or LF; NULL: none), sent after the WebSocket ones (Gemini's order events take
+ * their X-GEMINI-* authentication here). A malformed one: NULL with LYRA_EX_USAGE. */
+struct lyra_ws *lyra_ws_connect_headers(const char *url, long timeout_ms,
+                                        const char *const *headers);
 
 /* Send one text message (a single masked frame). 0, or -1 with error.h (LYRA_EX_UNAVAILABLE). */
 int lyra_ws_send_text(struct lyra_ws *w, const char *buf, size_t len);

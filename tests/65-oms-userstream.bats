@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # oms's user streams: tests/fakeexchange.py with its private WebSocket (tests/fakeuserstream.py)
 # checks the venue's real authentication (Binance's signed userDataStream.subscribe.signature,
-# OKX's login, Gate's signed subscriptions, Kraken's REST token, Bitfinex's auth event) and
+# OKX's login, Gate's signed subscriptions, Kraken's REST token, Bitfinex's auth event,
+# Bitstamp's websockets_token on per-pair private channels, Gemini's signed handshake headers) and
 # pushes fills in the venue's own format. Each fill must be stored once and
 # written once, whether it comes by the stream, by REST, or by both; a stream that drops
 # reconnects, and REST fills the gap.
@@ -143,6 +144,8 @@ stream_once() {
 	local venue=$1 id=$2 symbol=$3 qty=$4 f1=$5 f2=$6 f3=$7 sum12=$8
 	shift 8
 	start_ws "$venue"
+	# a venue whose documented path fakex.bash does not know (WS_PATH: gemini's)
+	[ -z "${WS_PATH:-}" ] || WS_URL="${WS_URL%/}$WS_PATH"
 	run_oms "$venue" --resync 1h "$@"
 	printf '{"type":"order","ts":1001,"id":"%s","venue":"%s","symbol":"%s","side":"buy","kind":"limit","px":"42000","qty":"%s"}\n' \
 		"$id" "$venue" "$symbol" "$qty" >&7
@@ -185,4 +188,32 @@ stream_once() {
 	stream_once bitfinex 1001 BTC/USD 0.01 0.002 0.003 0.005 0.005
 	run fills_out
 	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
+}
+
+@test "bitstamp: websockets_token then per-pair private channels; a pair placed on the fly is subscribed; fills stored once" {
+	# the stream opens (a heartbeat) before the order exists: its pair is subscribed on the fly
+	stream_once bitstamp b-1 BTC/USD 0.01 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
+	# each connection subscribed both channels of btcusd (a token from websockets_token/)
+	[ "$(grep -c '^userstream: subscribed' fake.err)" -eq 2 ]
+	! grep -q '^userstream: bitstamp auth refused' fake.err
+}
+
+@test "gemini: order events with the signed X-GEMINI handshake headers; fills stored once, also when REST has them first" {
+	WS_PATH=/v1/order/events stream_once gemini g-1 BTC/USD 0.01 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
+	! grep -q '^userstream: gemini auth refused' fake.err
+}
+
+@test "gemini: a handshake signed with the wrong secret is refused; oms keeps to REST polling" {
+	start_ws gemini
+	t oms --venue gemini --keys "$BAD" --endpoint "$URL" --ws-endpoint "${WS_URL%/}/v1/order/events" \
+		--resync 1h < <(echo '{"type":"signal","ts":3,"kind":"x","symbol":"s","value":"1"}'; sleep 1.2) \
+		> out.ndjson 2> err.txt || true
+	run cat err.txt
+	assert_output --partial "gemini: user stream not up"
+	assert_output --partial "400"
+	[ "$(grep -c '^userstream: gemini auth refused: InvalidSignature' fake.err)" -ge 1 ]
 }

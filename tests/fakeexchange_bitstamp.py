@@ -13,7 +13,8 @@ hex HMAC-SHA256(secret, nonce + timestamp + Content-Type + body), as Bitstamp si
 Private calls: buy/ sell/{pair}/ (price, ioc_order, fok_order, moc_order, client_order_id),
 buy/ sell/market/{pair}/, order_status/ (id or client_order_id), cancel_order/ (id),
 open_orders/all/ and /{pair}/, user_transactions/[{pair}/] (offset, limit, sort,
-since_timestamp), account_balances/. Public: /api/v2/ticker/btcusd/ carries the (skewed)
+since_timestamp), account_balances/, websockets_token/ ({"token","valid_sec":60,"user_id"}: the
+token the user stream (tests/fakeuserstream.py) takes for private channels). Public: /api/v2/ticker/btcusd/ carries the (skewed)
 server time; the rest from the fixtures. A client_order_id used before is refused 400.019 (the
 documented code; Bitstamp itself stopped checking in November 2023). Faults: http-429 answers
 429 400.002 with Retry-After: 120, http-500-after-accept HTTP 500 500.001, timeout-after-accept drops.
@@ -31,9 +32,10 @@ from urllib.parse import parse_qsl
 STATUS = {"new": "Open", "partially_filled": "Open", "filled": "Finished",
           "canceled": "Canceled", "expired": "Expired"}
 PRIVATE = re.compile(r"^/api/v2/(buy|sell|order_status|cancel_order|open_orders|"
-                     r"user_transactions|account_balances)/")
+                     r"user_transactions|account_balances|websockets_token)/")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 NAMES = {}        # venue symbol -> "BTC/USD"
+USER_ID = 1000001  # the account's user id (websockets_token/, private channel names)
 _nonces = {}
 
 
@@ -189,6 +191,12 @@ def handle(h, ex, method, path, rawq, body):
                             c: plain(-sign * cost), b + "_" + c: tr["px"],
                             "order_id": int(tr["venue_order_id"])})
             return answer(h, out, nonce, ts)
+        if parts[0] == "websockets_token":
+            tok = os.urandom(16).hex()
+            if not hasattr(ex, "ws_tokens"):
+                ex.ws_tokens = set()
+            ex.ws_tokens.add(tok)
+            return answer(h, {"token": tok, "valid_sec": 60, "user_id": USER_ID}, nonce, ts)
         if parts[0] == "account_balances":
             return answer(h, [{"currency": a.lower(), "total": plain(ex.free[a] + ex.locked[a]),
                                "available": plain(ex.free[a]), "reserved": plain(ex.locked[a])}

@@ -27,6 +27,18 @@ expired) is pushed to the subscribed connections in the venue's own format:
            true/false; pushes {"channel":"executions","type":"update","data":[reports]}: a
            trade report (exec_id = the REST trade txid) then the order's status report
            (cum_qty, avg_price), numbers as JSON numbers; {"method":"ping"} gets a pong
+  bitstamp /: {"event":"bts:heartbeat"} answered; {"event":"bts:subscribe","data":{"channel":
+           "private-my_orders_PAIR-UID"|"private-my_trades_PAIR-UID","auth":T}}, T a token
+           websockets_token/ gave out (fakeexchange_bitstamp.py), UID its user_id, answered
+           bts:subscription_succeeded or bts:error (4009); "auth ok" once both channels of a
+           pair are subscribed; pushes each trade on my_trades (trade: id = the REST
+           user_transactions id) then order_created/order_changed/order_deleted on my_orders,
+           each only to the connections subscribed to that channel
+  gemini   /v1/order/events: the handshake's X-GEMINI-APIKEY / -PAYLOAD (base64 of {"request":
+           "/v1/order/events","nonce":N}, N above every nonce of the key so far, REST's too) /
+           -SIGNATURE (hex HMAC-SHA384 of the payload) are checked, a bad one answered HTTP 400;
+           then {"type":"subscription_ack"}; pushes arrays of order events (booked, fill with
+           its "fill": {trade_id = the REST tid, ...}, cancelled, closed)
   bitfinex /ws/2: says {"event":"info"} first; {"event":"auth","apiKey","authSig","authNonce",
            "authPayload":"AUTH"+nonce,"filter"}, authSig = hex HMAC-SHA384 of authPayload, the
            nonce above the last one, answered {"event":"auth","status":"OK","chanId":0} or
@@ -45,6 +57,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import socketserver
 import struct
@@ -77,6 +90,12 @@ class Conn:
         self.sock = sock
         self.lock = threading.Lock()
         self.subscribed = False
+        self.channels = None      # per-channel venues (bitstamp): the channels subscribed
+
+    def wants(self, msg):
+        if self.channels is None:
+            return True
+        return json.loads(msg).get("channel") in self.channels
 
     def send(self, text, op=1):
         with self.lock:
@@ -113,7 +132,8 @@ class Stream:
         n = 0
         msgs = msg if isinstance(msg, list) else [msg]
         for c in list(self.conns):
-            if c.subscribed and all(c.send(m) for m in msgs):
+            mine = [m for m in msgs if c.wants(m)]
+            if c.subscribed and mine and all(c.send(m) for m in mine):
                 n += 1
         self.stats["sent"] += n
         if n and tid:
@@ -145,7 +165,126 @@ class Stream:
             return self.kraken_event(o, tr)
         if self.venue == "bitfinex":
             return self.bitfinex_event(o, tr)
+        if self.venue == "bitstamp":
+            return self.bitstamp_event(o, tr)
+        if self.venue == "gemini":
+            return self.gemini_event(o, tr)
         return None
+
+    # ---- gemini ----
+    def gemini_handshake(self, sock, head, hdr):
+        """Check the handshake's X-GEMINI-* headers like the REST API; refuse with HTTP 400."""
+        path = head.split(b"\r\n")[0].split(b" ")[1].decode()
+        pl = hdr.get(b"x-gemini-payload", b"").decode()
+        want = hmac.new(self.keys["secret"].encode(), pl.encode(), hashlib.sha384).hexdigest()
+        why = None
+        try:
+            p = json.loads(base64.b64decode(pl))
+        except ValueError:
+            p = {}
+        with self.ex.lock:
+            last = getattr(self.ex, "gemini_nonce", 0) or 0
+            nonce = p.get("nonce") if isinstance(p, dict) else None
+            if path.split("?")[0] != "/v1/order/events":
+                why = "path %s" % path
+            elif hdr.get(b"x-gemini-apikey", b"").decode() != self.keys["key"]:
+                why = "InvalidApiKey"
+            elif not hmac.compare_digest(hdr.get(b"x-gemini-signature", b"").decode(), want):
+                why = "InvalidSignature"
+            elif p.get("request") != "/v1/order/events":
+                why = "EndpointMismatch"
+            elif not isinstance(nonce, int) or nonce <= last:
+                why = "InvalidNonce"
+            else:
+                self.ex.gemini_nonce = nonce
+        if why:
+            self.refused("gemini", why)
+            body = json.dumps({"result": "error", "reason": why, "message": why}).encode()
+            sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return False
+        return True
+
+    def gemini_open(self, conn):
+        conn.send(json.dumps({"type": "subscription_ack", "accountId": 5365, "subscriptionId":
+                              "ws-order-events-5365-b8bk32", "symbolFilter": [],
+                              "apiSessionFilter": [], "eventTypeFilter": []}))
+        self.ok("gemini")
+        self.subscribe(conn)
+
+    def gemini_event(self, o, tr):
+        g = self.fx.PLUGINS["gemini"]
+        d = g.gem_order(o)
+        d["order_type"] = d.pop("type")
+        d.pop("id", None)
+        d["api_session"] = "k-test-1"
+        d["socket_sequence"] = o["update"]
+        if tr:
+            d["type"] = "fill"
+            d["fill"] = {"trade_id": tr["trade_id"], "liquidity": tr["liquidity"].capitalize(),
+                         "price": tr["px"], "amount": tr["qty"], "fee": "0",
+                         "fee_currency": self.ex.markets[o["symbol"]]["quote"]}
+        else:
+            d["type"] = "booked" if o["status"] == "new" else \
+                "cancelled" if o["status"] in ("canceled", "expired") else "closed"
+        return json.dumps([d])
+
+    # ---- bitstamp ----
+    def bitstamp_event(self, o, tr):
+        b = self.fx.PLUGINS["bitstamp"]
+        pair, uid = o["symbol"], b.USER_ID
+        out = []
+        if tr:
+            out.append(json.dumps({"event": "trade", "channel": "private-my_trades_%s-%d" % (pair, uid),
+                                   "data": {"id": int(tr["trade_id"]),
+                                            "order_id": int(o["venue_order_id"]),
+                                            "client_order_id": o["id"], "amount": tr["qty"],
+                                            "price": tr["px"], "fee": "0", "side": o["side"],
+                                            "microtimestamp": str(tr["time"] * 1000),
+                                            "trade_account_id": 0}}))
+        ev = "order_created" if o["status"] == "new" and not tr else \
+            "order_changed" if o["status"] in ("new", "partially_filled") else "order_deleted"
+        left = b.plain(Decimal(o["qty"]) - Decimal(o["filled"]))
+        out.append(json.dumps({"event": ev, "channel": "private-my_orders_%s-%d" % (pair, uid),
+                               "data": {"id": int(o["venue_order_id"]), "id_str": o["venue_order_id"],
+                                        "client_order_id": o["id"], "amount": left,
+                                        "amount_str": left, "price": o["px"] or "0",
+                                        "price_str": o["px"] or "0",
+                                        "order_type": 0 if o["side"] == "buy" else 1,
+                                        "datetime": str(o["update"] // 1000),
+                                        "microtimestamp": str(o["update"] * 1000)}}))
+        return out
+
+    def bitstamp_message(self, conn, text, state):
+        req = json.loads(text)
+        ev, d = req.get("event"), req.get("data") or {}
+        if ev == "bts:heartbeat":
+            conn.send(json.dumps({"event": "bts:heartbeat", "channel": "",
+                                  "data": {"status": "success"}}))
+            return
+        if ev != "bts:subscribe":
+            conn.send(json.dumps({"event": "bts:error", "channel": "", "data": {
+                "code": None, "message": "Incorrect JSON format."}}))
+            return
+        ch = str(d.get("channel", ""))
+        m = re.match(r"^private-my_(orders|trades)_([a-z0-9]+)-(\d+)$", ch)
+        b = self.fx.PLUGINS["bitstamp"]
+        if not (m and int(m.group(3)) == b.USER_ID and m.group(2) in self.ex.markets and
+                d.get("auth") in getattr(self.ex, "ws_tokens", set())):
+            self.refused("bitstamp", ch)
+            conn.send(json.dumps({"event": "bts:error", "channel": ch, "data": {
+                "code": 4009, "message": "Authentication failed."}}))
+            return
+        if conn.channels is None:
+            conn.channels = set()
+        conn.channels.add(ch)
+        conn.subscribed = True
+        conn.send(json.dumps({"event": "bts:subscription_succeeded", "channel": ch, "data": {}}))
+        other = "private-my_%s_%s-%s" % ("trades" if m.group(1) == "orders" else "orders",
+                                          m.group(2), m.group(3))
+        if other in conn.channels:
+            self.ok("bitstamp")
+            self.subscribe(conn)
 
     # ---- gateio ----
     def gate_event(self, o, tr):
@@ -466,6 +605,8 @@ class Handler(socketserver.BaseRequestHandler):
         if st.refuse:
             self.request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
             return
+        if st.venue == "gemini" and not st.gemini_handshake(self.request, head, hdr):
+            return
         key = hdr.get(b"sec-websocket-key", b"")
         acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
         self.request.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -474,6 +615,8 @@ class Handler(socketserver.BaseRequestHandler):
         with st.lock:
             st.conns.append(conn)
         state = {}
+        if st.venue == "gemini":
+            st.gemini_open(conn)
         if st.venue == "bitfinex":
             conn.send(json.dumps({"event": "info", "version": 2, "serverId": "fake-bfx",
                                   "platform": {"status": 1}}))

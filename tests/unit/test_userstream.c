@@ -1,14 +1,16 @@
 /* test_userstream.c: the user streams' opening messages (Binance's signed subscription, OKX's
- * login, Gate's signed subscriptions, Bitfinex's auth event, checked against signatures
+ * login, Gate's signed subscriptions, Bitfinex's auth event, Bitstamp's per-pair private
+ * subscriptions, Gemini's X-GEMINI handshake headers, checked against signatures
  * computed by hand with openssl) and their events in the venues' documented shapes turned into
  * orders and fills (Kraken's executions, Gate's spot.usertrades/spot.orders, Bitfinex's
- * tu/ou/oc, with their edge cases). */
+ * tu/ou/oc, Bitstamp's my_trades, Gemini's order events, with their edge cases). */
 #include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "decimal.h"
 #include "error.h"
@@ -434,14 +436,175 @@ static void bitfinex(void)
 	lyra_trade_free(t);
 }
 
+static void bitstamp(void)
+{
+	struct lyra_api_key k = {"k-test-1", "s3cret-test", ""};
+	struct lyra_trade *t = handle("bitstamp", &k);
+	struct got g = {0};
+	/* the pairs: each once, in the order added */
+	lyra_trade_watch_add(t, "btcusd");
+	lyra_trade_watch_add(t, "ethusd");
+	lyra_trade_watch_add(t, "btcusd");
+	lyra_trade_watch_add(t, "");
+	CHECK_INT((long long)t->watch.n, 2, "bitstamp: two pairs watched");
+	CHECK_STR(t->watch.vs[1], "ethusd", "bitstamp: in the order added");
+	/* a token still valid is reused (no REST call): both private channels of the pair */
+	snprintf(t->watch.token, sizeof t->watch.token, "tok-1");
+	snprintf(t->watch.user_id, sizeof t->watch.user_id, "314159");
+	t->watch.token_until_us = lyra_trade_now(t) + 30000000;
+	char *w = t->a->stream->watch(t, "btcusd");
+	CHECK_STR(w, "{\"event\":\"bts:subscribe\",\"data\":{\"channel\":"
+	          "\"private-my_orders_btcusd-314159\",\"auth\":\"tok-1\"}}\n"
+	          "{\"event\":\"bts:subscribe\",\"data\":{\"channel\":"
+	          "\"private-my_trades_btcusd-314159\",\"auth\":\"tok-1\"}}",
+	          "bitstamp: my_orders and my_trades of the pair, channel-user_id, the token as auth");
+	free(w);
+	/* an expired token is asked for again by REST (nothing listens here: no subscription) */
+	t->watch.token_until_us = lyra_trade_now(t) - 1;
+	CHECK(t->a->stream->watch(t, "btcusd") == NULL, "bitstamp: an expired token is not used");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"event\":\"bts:heartbeat\",\"channel\":\"\",\"data\":{\"status\":"
+	               "\"success\"}}", &g), 1, "bitstamp: the heartbeat's answer opens the stream");
+	CHECK_INT(feed(t, "{\"event\":\"bts:subscription_succeeded\",\"channel\":"
+	               "\"private-my_trades_btcusd-314159\",\"data\":{}}", &g), 3,
+	          "bitstamp: a private subscription confirmed");
+	CHECK_INT(feed(t, "{\"event\":\"bts:subscription_succeeded\",\"channel\":"
+	               "\"live_trades_btcusd\",\"data\":{}}", &g), 0,
+	          "bitstamp: a public one is not ours");
+	CHECK_INT(feed(t, "{\"event\":\"bts:error\",\"channel\":\"\",\"data\":{\"code\":4009,"
+	               "\"message\":\"Authentication failed.\"}}", &g), -1, "bitstamp: bts:error");
+	CHECK(strstr(lyra_error_msg(), "Authentication failed. (4009)") != NULL,
+	      "bitstamp: its message and code");
+	CHECK_INT(feed(t, "{\"event\":\"bts:request_reconnect\",\"channel\":\"\",\"data\":\"\"}",
+	               &g), -1, "bitstamp: asked to reconnect");
+	/* a trade with JSON numbers, read exactly; the order's state is then read by REST, which
+	 * fails here and is left to the REST poll */
+	CHECK_INT(feed(t, "{\"event\":\"trade\",\"channel\":\"private-my_trades_btcusd-314159\","
+	               "\"data\":{\"id\":296050733,\"order_id\":1500000001,\"client_order_id\":"
+	               "\"P1\",\"amount\":0.1,\"price\":61200.01,\"fee\":\"0.30600\",\"side\":"
+	               "\"buy\",\"microtimestamp\":\"1719221608330123\",\"trade_account_id\":0}}", &g),
+	          0, "bitstamp: my_trades trade");
+	lyra_error_clear();
+	CHECK_STR(g.seq, "f", "bitstamp: one fill");
+	CHECK_STR(g.f[0].trade_id, "296050733", "bitstamp: id is the trade id");
+	CHECK_STR(g.f[0].venue_order_id, "1500000001", "bitstamp: order_id");
+	CHECK_STR(g.f[0].id, "P1", "bitstamp: client_order_id");
+	CHECK_STR(dec(g.f[0].qty), "0.1", "bitstamp: amount exact");
+	CHECK_STR(dec(g.f[0].px), "61200.01", "bitstamp: price exact");
+	CHECK_STR(dec(g.f[0].fee), "0.30600", "bitstamp: fee");
+	CHECK_STR(g.f[0].side, "buy", "bitstamp: side");
+	CHECK_STR(g.f[0].symbol, "btcusd", "bitstamp: the pair from the channel (no markets set)");
+	CHECK_INT(g.f[0].ts, 1719221608330123LL, "bitstamp: microtimestamp");
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "{\"event\":\"trade\",\"channel\":\"private-my_trades_btcusd-314159\","
+	               "\"data\":{\"id\":1,\"order_id\":2,\"amount\":\"0.1\",\"price\":\"1\","
+	               "\"microtimestamp\":\"1719221608330123\"}}", &g), -1,
+	          "bitstamp: a trade without side ends the stream");
+	CHECK_INT(feed(t, "{\"event\":\"trade\",\"channel\":\"private-my_trades_btcusd-314159\","
+	               "\"data\":{\"id\":1,\"order_id\":2,\"amount\":\"-0.1\",\"price\":\"1\","
+	               "\"side\":\"sell\",\"microtimestamp\":\"1719221608330123\"}}", &g), -1,
+	          "bitstamp: a negative amount ends the stream");
+	CHECK_INT(feed(t, "{\"event\":\"trade\",\"channel\":\"live_trades_btcusd\",\"data\":"
+	               "{\"id\":104007706,\"amount\":0.5,\"price\":9334.73,\"type\":1}}", &g), 0,
+	          "bitstamp: a public trade is not a fill");
+	CHECK_INT(feed(t, "{\"event\":\"order_created\",\"channel\":\"private-my_orders_btcusd-314159\","
+	               "\"data\":{\"id\":1500000001,\"client_order_id\":\"P1\",\"amount\":\"0.1\"}}",
+	               &g), 0, "bitstamp: order_created is not used");
+	CHECK_STR(g.seq, "", "bitstamp: nothing from those");
+	lyra_trade_free(t);
+}
+
+static void gemini(void)
+{
+	struct lyra_api_key k = {"k-test-1", "s3cret-test", ""};
+	struct lyra_trade *t = handle("gemini", &k);
+	struct got g = {0};
+	char sig[129];
+	/* P=$(printf '{"request":"/v1/order/events","nonce":1700000000000000}' | base64 -w0);
+	 * printf %s "$P" | openssl dgst -sha384 -hmac s3cret-test */
+	lyra_trade_hmac_hex(&k, "sha384", "eyJyZXF1ZXN0IjoiL3YxL29yZGVyL2V2ZW50cyIsIm5vbmNlIjoxNzAwMDAw"
+	                    "MDAwMDAwMDAwfQ==", sig, sizeof sig);
+	CHECK_STR(sig, "3fe80c8341896a52d851d5fc84cea9eab00b37304c0c3dc2717a68c950950f329d623ce5e045"
+	          "00d65d609ccf0ded2ff0", "gemini: HMAC-SHA384 hex of the base64 payload");
+	char *hs = t->a->stream->handshake(t), pl[256] = "", sg[160] = "", key[64] = "";
+	CHECK(hs && sscanf(hs, "X-GEMINI-APIKEY: %63[^\n]\nX-GEMINI-PAYLOAD: %255[^\n]\n"
+	                   "X-GEMINI-SIGNATURE: %159s", key, pl, sg) == 3,
+	      "gemini: three handshake headers, in order");
+	CHECK_STR(key, "k-test-1", "gemini: X-GEMINI-APIKEY");
+	unsigned char raw[200] = "";
+	int rn = EVP_DecodeBlock(raw, (const unsigned char *)pl, (int)strlen(pl));
+	json_t *pj = rn > 0 ? json_loads((const char *)raw, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	CHECK_STR(json_string_value(json_object_get(pj, "request")), "/v1/order/events",
+	          "gemini: the payload's request is the stream's path");
+	CHECK(json_integer_value(json_object_get(pj, "nonce")) > 1700000000000000LL,
+	      "gemini: an integer nonce (the REST nonce)");
+	json_decref(pj);
+	lyra_trade_hmac_hex(&k, "sha384", pl, sig, sizeof sig);
+	CHECK_STR(sg, sig, "gemini: X-GEMINI-SIGNATURE over the payload as sent");
+	free(hs);
+	char *hello = t->a->stream->hello(t, 0);
+	CHECK_STR(hello, "", "gemini: nothing to send after the handshake");
+	free(hello);
+	CHECK_INT(feed(t, "{\"type\":\"subscription_ack\",\"accountId\":5365,\"subscriptionId\":"
+	               "\"ws-order-events-5365-b8bk32\",\"symbolFilter\":[],\"apiSessionFilter\":[],"
+	               "\"eventTypeFilter\":[]}", &g), 1, "gemini: subscription_ack");
+	CHECK_INT(feed(t, "{\"type\":\"heartbeat\",\"timestampms\":1547742998508,\"sequence\":31,"
+	               "\"trace_id\":\"b8biknoqppr32kc7gfgg\",\"socket_sequence\":37}", &g), 0,
+	          "gemini: heartbeat");
+	/* the documented fill event */
+	CHECK_INT(feed(t, "[{\"type\":\"fill\",\"order_id\":\"556309\",\"client_order_id\":\"g-1\","
+	               "\"api_session\":\"UI\",\"symbol\":\"ethbtc\",\"side\":\"sell\",\"order_type\":"
+	               "\"exchange limit\",\"timestamp\":\"1478729284\",\"timestampms\":1478729284169,"
+	               "\"is_live\":false,\"is_cancelled\":false,\"is_hidden\":false,"
+	               "\"avg_execution_price\":\"0.01514\",\"executed_amount\":\"0.5\","
+	               "\"remaining_amount\":\"0\",\"original_amount\":\"0.5\",\"price\":\"0.01514\","
+	               "\"fill\":{\"trade_id\":\"557315\",\"liquidity\":\"Maker\",\"price\":\"0.01514\","
+	               "\"amount\":\"0.5\",\"fee\":\"0.0000189250\",\"fee_currency\":\"BTC\"},"
+	               "\"socket_sequence\":81}]", &g), 0, "gemini: a fill event");
+	CHECK_STR(g.seq, "fo", "gemini: the fill, then the order");
+	CHECK_STR(g.f[0].trade_id, "557315", "gemini: fill.trade_id (REST's tid)");
+	CHECK_STR(g.f[0].id, "g-1", "gemini: client_order_id");
+	CHECK_STR(g.f[0].venue_order_id, "556309", "gemini: order_id");
+	CHECK_STR(g.f[0].side, "sell", "gemini: side");
+	CHECK_STR(g.f[0].liquidity, "maker", "gemini: liquidity Maker");
+	CHECK_STR(dec(g.f[0].fee), "0.0000189250", "gemini: fill.fee");
+	CHECK_STR(g.f[0].fee_ccy, "BTC", "gemini: fill.fee_currency");
+	CHECK_INT(g.f[0].ts, 1478729284169000LL, "gemini: timestampms");
+	CHECK_STR(g.o[0].status, "filled", "gemini: not live, executed in full: filled");
+	CHECK_STR(dec(g.o[0].filled_qty), "0.5", "gemini: executed_amount");
+	CHECK_STR(g.o[0].kind, "limit", "gemini: order_type read as REST's type");
+	memset(&g, 0, sizeof g);
+	CHECK_INT(feed(t, "[{\"type\":\"cancel_rejected\",\"order_id\":\"1\",\"symbol\":\"btcusd\"},"
+	               "{\"type\":\"rejected\",\"order_id\":\"2\",\"client_order_id\":\"g-2\",\"symbol\":"
+	               "\"btcusd\",\"side\":\"buy\",\"order_type\":\"exchange limit\",\"is_live\":false,"
+	               "\"executed_amount\":\"0\",\"original_amount\":\"1\",\"price\":\"1\","
+	               "\"timestampms\":1478729284169},{\"type\":\"cancelled\",\"order_id\":\"3\","
+	               "\"symbol\":\"btcusd\",\"side\":\"buy\",\"order_type\":\"exchange limit\","
+	               "\"is_live\":false,\"is_cancelled\":true,\"executed_amount\":\"0.2\","
+	               "\"original_amount\":\"1\",\"avg_execution_price\":\"42000\",\"price\":\"42000\","
+	               "\"timestampms\":1478729284169}]", &g), 0, "gemini: several events in one message");
+	CHECK_STR(g.seq, "oo", "gemini: cancel_rejected changes nothing");
+	CHECK_STR(g.o[0].status, "rejected", "gemini: rejected");
+	CHECK_STR(g.o[1].status, "cancelled", "gemini: cancelled keeps its fills");
+	CHECK_STR(dec(g.o[1].filled_qty), "0.2", "gemini: ... 0.2 of them");
+	CHECK_INT(feed(t, "[{\"type\":\"fill\",\"order_id\":\"9\",\"symbol\":\"btcusd\",\"side\":"
+	               "\"buy\",\"order_type\":\"exchange limit\",\"timestampms\":1,\"fill\":{"
+	               "\"liquidity\":\"Taker\",\"price\":\"1\",\"amount\":\"1\"}}]", &g), -1,
+	          "gemini: a fill without trade_id ends the stream");
+	lyra_trade_free(t);
+}
+
 int main(void)
 {
 	CHECK(lyra_userstream_supported("binance") && lyra_userstream_supported("okx"),
 	      "binance and okx stream");
 	CHECK(lyra_userstream_supported("kraken") && lyra_userstream_supported("gateio") &&
 	      lyra_userstream_supported("bitfinex"), "kraken, gateio and bitfinex stream");
-	CHECK(!lyra_userstream_supported("bitstamp") && !lyra_userstream_supported("gemini") &&
-	      !lyra_userstream_supported("coinbase"), "bitstamp, gemini and coinbase poll");
+	CHECK(lyra_userstream_supported("bitstamp"), "bitstamp streams");
+	CHECK(lyra_userstream_supported("gemini"), "gemini streams");
+	CHECK(!lyra_userstream_supported("coinbase"), "coinbase polls");
+	CHECK_STR(lyra_userstream_url("gemini", 1), "wss://api.sandbox.gemini.com/v1/order/events",
+	          "gemini sandbox URL");
 	CHECK(lyra_userstream_url("gateio", 1) == NULL, "gateio: no testnet stream");
 	CHECK_STR(lyra_userstream_url("okx", 1), "wss://wspap.okx.com:8443/ws/v5/private",
 	          "okx demo trading URL");
@@ -450,5 +613,7 @@ int main(void)
 	gateio();
 	kraken();
 	bitfinex();
+	bitstamp();
+	gemini();
 	return unit_done();
 }
