@@ -574,7 +574,7 @@ lyra_auth_key_rotation_due_timestamp_seconds{prog=\"auth\",venue=\"okx\",label=\
 	printf '%s\n' "$pw" | auth init --user alice >>"$out" 2>>"$err"
 	# every command line (what ps shows) while a login waits for its password
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	( timeout 20 auth login --user alice < "$BATS_TEST_TMPDIR/fifo" >>"$out" 2>>"$err" ) &
+	( timeout 120 auth login --user alice < "$BATS_TEST_TMPDIR/fifo" >>"$out" 2>>"$err" ) &
 	exec 7>"$BATS_TEST_TMPDIR/fifo"
 	for i in $(seq 50); do   # until the login is running and waiting for its password
 		for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; } 2>/dev/null || true; echo; done > "$BATS_TEST_TMPDIR/ps"

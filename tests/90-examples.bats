@@ -7,7 +7,7 @@ load helper
 	local n=0
 	for ex in "$LYRA_ROOT"/examples/*.sh; do
 		[ "$(basename "$ex")" = demo.sh ] && continue
-		run t bash "$ex"
+		LYRA_TEST_TIMEOUT=300 run t bash "$ex"
 		[ "$status" -eq 0 ] || fail "$(basename "$ex") exited $status: $output"
 		n=$((n + 1))
 	done
