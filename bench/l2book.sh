@@ -3,7 +3,9 @@
 # (bench/l2book.c) against a Python reference applying the same deltas (bench/l2book_ref.py:
 # Decimal prices, dict + bisect, trimmed to 1000 after each). One generated file of 1,000,000
 # deltas (LYRA_BENCH_L2BOOK_DELTAS) around a 1,000-level book; both sides must end with the same
-# book (levels and best prices) or the run fails. The ratio is lyra's rate over Python's.
+# book (levels and best prices) or the run fails. Both sides split the file into lines and fields
+# before their clock starts; the timed loop parses each price and quantity text (lyra_dec,
+# Decimal) and applies it. The ratio is lyra's rate over Python's.
 set -euo pipefail
 build=${1:-build/plain}
 here=$(dirname "$0")

@@ -494,10 +494,13 @@ static int apply_rows(struct lyra_ws_feed *f, struct sym *s, enum lyra_l2side si
 
 static int check_crossed(struct lyra_ws_feed *f, struct sym *s, int64_t ts)
 {
+	struct lyra_l2level bid, ask;
+
 	if (!lyra_l2book_crossed(&s->book))
 		return 0;
-	return emit_gap(f, s, ts, 0, 0, "crossed book: bid %s >= ask %s",
-	                s->book.lv[LYRA_L2_BID][0].px_text, s->book.lv[LYRA_L2_ASK][0].px_text);
+	lyra_l2book_level(&s->book, LYRA_L2_BID, 0, &bid);
+	lyra_l2book_level(&s->book, LYRA_L2_ASK, 0, &ask);
+	return emit_gap(f, s, ts, 0, 0, "crossed book: bid %s >= ask %s", bid.px_text, ask.px_text);
 }
 
 /* ---- kraken (WS v1) ---- */

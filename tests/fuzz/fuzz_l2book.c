@@ -24,9 +24,13 @@ static void check_book(const struct lyra_l2book *b)
 {
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < b->n[s]; i++) {
-			if (lyra_dec_sign(b->lv[s][i].qty) <= 0 || lyra_dec_sign(b->lv[s][i].px) <= 0)
+			struct lyra_l2level l, prev;
+
+			if (lyra_l2book_level(b, s, i, &l) < 0 || lyra_dec_sign(l.qty) <= 0 ||
+			    lyra_dec_sign(l.px) <= 0)
 				abort();
-			if (i && lyra_dec_cmp(b->lv[s][i - 1].px, b->lv[s][i].px) != (s == LYRA_L2_BID ? 1 : -1))
+			if (i && (lyra_l2book_level(b, s, i - 1, &prev) < 0 ||
+			          lyra_dec_cmp(prev.px, l.px) != (s == LYRA_L2_BID ? 1 : -1)))
 				abort();
 		}
 }

@@ -8,6 +8,15 @@
 #include "unit.h"
 #include "venue_ws.h"
 
+/* level i through the accessor (a level with price 0 and text "" when there is none) */
+static struct lyra_l2level at(const struct lyra_l2book *b, enum lyra_l2side side, size_t i)
+{
+	struct lyra_l2level l = { { 0, 0 }, { 0, 0 }, "", "" };
+
+	lyra_l2book_level(b, side, i, &l);
+	return l;
+}
+
 static int set(struct lyra_l2book *b, enum lyra_l2side side, const char *px, const char *qty)
 {
 	return lyra_l2book_set(b, side, px, strlen(px), qty, strlen(qty));
@@ -23,21 +32,21 @@ static void test_book(void)
 	CHECK_INT(set(&b, LYRA_L2_BID, "99.50", "3"), 0, "worse bid");
 	CHECK_INT(set(&b, LYRA_L2_BID, "100.00", "4"), 0, "replace same price other scale");
 	CHECK_INT((long long)b.n[LYRA_L2_BID], 3, "three bids");
-	CHECK_STR(b.lv[LYRA_L2_BID][0].px_text, "101", "best bid first");
-	CHECK_STR(b.lv[LYRA_L2_BID][1].qty_text, "4", "absolute size replaced");
-	CHECK_STR(b.lv[LYRA_L2_BID][1].px_text, "100.00", "text as last sent");
-	CHECK_STR(b.lv[LYRA_L2_BID][2].px_text, "99.50", "worst bid last");
+	CHECK_STR(at(&b, LYRA_L2_BID, 0).px_text, "101", "best bid first");
+	CHECK_STR(at(&b, LYRA_L2_BID, 1).qty_text, "4", "absolute size replaced");
+	CHECK_STR(at(&b, LYRA_L2_BID, 1).px_text, "100.00", "text as last sent");
+	CHECK_STR(at(&b, LYRA_L2_BID, 2).px_text, "99.50", "worst bid last");
 	CHECK_INT(set(&b, LYRA_L2_BID, "98", "1"), 0, "fourth bid kept until trim");
 	CHECK_INT((long long)b.n[LYRA_L2_BID], 4, "four before trim");
 	lyra_l2book_trim(&b);
 	CHECK_INT((long long)b.n[LYRA_L2_BID], 3, "trimmed to depth");
 	CHECK_INT(set(&b, LYRA_L2_BID, "101", "0.000"), 0, "delete");
-	CHECK_STR(b.lv[LYRA_L2_BID][0].px_text, "100.00", "deleted best");
+	CHECK_STR(at(&b, LYRA_L2_BID, 0).px_text, "100.00", "deleted best");
 	CHECK_INT(set(&b, LYRA_L2_BID, "7", "0"), 0, "deleting an absent level is fine");
 	CHECK_INT(set(&b, LYRA_L2_ASK, "102", "-3"), 0, "signed ask amount");
 	CHECK_INT(set(&b, LYRA_L2_ASK, "101.5", "1"), 0, "better ask");
-	CHECK_STR(b.lv[LYRA_L2_ASK][0].px_text, "101.5", "best ask first");
-	CHECK_INT(b.lv[LYRA_L2_ASK][1].qty.mant, 3, "ask quantity absolute");
+	CHECK_STR(at(&b, LYRA_L2_ASK, 0).px_text, "101.5", "best ask first");
+	CHECK_INT(at(&b, LYRA_L2_ASK, 1).qty.mant, 3, "ask quantity absolute");
 	CHECK_INT(lyra_l2book_crossed(&b), 0, "not crossed");
 	CHECK_INT(set(&b, LYRA_L2_BID, "101.5", "1"), 0, "locked bid");
 	CHECK_INT(lyra_l2book_crossed(&b), 1, "bid at ask is crossed");
@@ -66,10 +75,112 @@ static void test_book(void)
 		set(&b, LYRA_L2_BID, px, "1");
 	}
 	CHECK_INT((long long)b.n[LYRA_L2_BID], 1000, "1000 bids");
-	CHECK_STR(b.lv[LYRA_L2_BID][0].px_text, "2000", "best of 1000");
-	CHECK_STR(b.lv[LYRA_L2_BID][999].px_text, "2", "worst of 1000");
+	CHECK_STR(at(&b, LYRA_L2_BID, 0).px_text, "2000", "best of 1000");
+	CHECK_STR(at(&b, LYRA_L2_BID, 999).px_text, "2", "worst of 1000");
 	lyra_l2book_free(&b);
 	lyra_l2book_free(&b);
+}
+
+/* A plain sorted-array model of one side, for the randomised comparison below. */
+struct model {
+	struct lyra_dec px[4096];
+	char text[4096][2][LYRA_L2_TEXT];
+	size_t n;
+};
+
+static void model_set(struct model *m, int bid, const char *px, const char *qty)
+{
+	struct lyra_dec p, q;
+	size_t i = 0;
+
+	lyra_dec_parse_cstr(px, &p);
+	lyra_dec_parse_cstr(qty, &q);
+	while (i < m->n && (bid ? lyra_dec_cmp(m->px[i], p) > 0 : lyra_dec_cmp(m->px[i], p) < 0))
+		i++;
+	if (i < m->n && lyra_dec_cmp(m->px[i], p) == 0) {
+		if (lyra_dec_is_zero(q)) {
+			memmove(&m->px[i], &m->px[i + 1], (m->n - i - 1) * sizeof m->px[0]);
+			memmove(&m->text[i], &m->text[i + 1], (m->n - i - 1) * sizeof m->text[0]);
+			m->n--;
+			return;
+		}
+	} else {
+		if (lyra_dec_is_zero(q))
+			return;
+		memmove(&m->px[i + 1], &m->px[i], (m->n - i) * sizeof m->px[0]);
+		memmove(&m->text[i + 1], &m->text[i], (m->n - i) * sizeof m->text[0]);
+		m->n++;
+	}
+	m->px[i] = p;
+	snprintf(m->text[i][0], LYRA_L2_TEXT, "%s", px);
+	snprintf(m->text[i][1], LYRA_L2_TEXT, "%s", qty);
+}
+
+static int same_side(const struct lyra_l2book *b, int side, const struct model *m)
+{
+	if (b->n[side] != m->n)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct lyra_l2level l;
+
+		if (lyra_l2book_level(b, side, i, &l) < 0 || strcmp(l.px_text, m->text[i][0]) != 0 ||
+		    strcmp(l.qty_text, m->text[i][1]) != 0 || lyra_dec_cmp(l.px, m->px[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Many random deltas (inserts, replaces, deletes, mixed price scales, trims at depth 300 and
+ * unbounded) against the sorted-array model: every level, in order, with its text. This walks
+ * the blocks through splits, merges, emptied blocks and trims that drop whole blocks. */
+static void test_random(void)
+{
+	static struct model m[2];
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	int ok = 1;
+
+	for (int depth = 0; depth <= 300; depth += 300) {
+		struct lyra_l2book b;
+
+		lyra_l2book_init(&b, depth);
+		m[0].n = m[1].n = 0;
+		for (int k = 0; k < 60000 && ok; k++) {
+			char px[32], qty[32];
+			int side, off, scale3;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			side = (int)(x & 1);
+			off = (int)((x >> 8) % (k < 30000 ? 1200 : 60));   /* then churn near the touch */
+			scale3 = k > 40000 && (x >> 30) % 50 == 0;        /* "100.000" beside "100.00" */
+			snprintf(px, sizeof px, scale3 ? "%d.%02d0" : "%d.%02d",
+			         (side ? 50000 + off : 49999 - off) / 100,
+			         (side ? 50000 + off : 49999 - off) % 100);
+			if ((x >> 40) % 10 < 4)
+				snprintf(qty, sizeof qty, "0");
+			else
+				snprintf(qty, sizeof qty, "%d.%03d", (int)((x >> 44) % 9), (int)((x >> 50) % 1000));
+			if (set(&b, side ? LYRA_L2_ASK : LYRA_L2_BID, px, qty) < 0)
+				ok = 0;
+			model_set(&m[side], !side, px, qty);
+			if (k % 7 == 0) {
+				lyra_l2book_trim(&b);
+				for (int s = 0; s < 2; s++)
+					if (depth && m[s].n > (size_t)depth)
+						m[s].n = (size_t)depth;
+			}
+			if (k % 997 == 0 && (!same_side(&b, 0, &m[0]) || !same_side(&b, 1, &m[1])))
+				ok = 0;
+		}
+		CHECK(ok && same_side(&b, 0, &m[0]) && same_side(&b, 1, &m[1]),
+		      depth ? "random deltas at depth 300 match the model" : "random deltas match the model");
+		lyra_l2book_clear(&b);
+		CHECK_INT((long long)(b.n[0] + b.n[1]), 0, "cleared after the random run");
+		CHECK_INT(set(&b, LYRA_L2_ASK, "7", "1"), 0, "usable after clear");
+		CHECK_STR(at(&b, LYRA_L2_ASK, 0).px_text, "7", "one level after clear");
+		lyra_l2book_free(&b);
+	}
 }
 
 static void test_vectors(void)
@@ -261,6 +372,7 @@ static void test_feed_bitfinex(void)
 int main(void)
 {
 	test_book();
+	test_random();
 	test_vectors();
 	test_feed_binance();
 	test_feed_kraken();
