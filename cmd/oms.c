@@ -610,7 +610,8 @@ static int stream_row(struct run *r, const char *id, const char *voi, struct lyr
 	if (rc == 1 && voi && *voi) {
 		struct lyra_order_filter f = { .venue = r->a->venue, .open_only = 1 };
 		struct by_voi b = { voi, "" };
-		if (lyra_orders_each(store, &f, by_voi_one, &b) < 0)
+		/* each() says -1 both on an error and when by_voi_one stopped it at the match */
+		if (lyra_orders_each(store, &f, by_voi_one, &b) < 0 && !*b.id)
 			lyra_die_last();
 		if (*b.id && (rc = lyra_orders_get(store, b.id, row)) < 0)
 			lyra_die_last();

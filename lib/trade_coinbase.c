@@ -19,6 +19,7 @@
 #include "decimal.h"
 #include "error.h"
 #include "http.h"
+#include "sign.h"
 #include "trade.h"
 #include "trade_impl.h"
 #include "venue_impl.h"
@@ -289,6 +290,8 @@ static int c_place(struct lyra_trade *t, const struct lyra_market *m, const json
 		return lyra_trade_fail(t, err, LYRA_TE_REJECTED, NULL, "out of memory");
 	json_t *j;
 	struct lyra_trade_req req = {"POST", "/orders", NULL, body, 1, 1};
+	if (!t->o.dry_run)
+		lyra_trade_watch_add(t, m->venue_symbol);   /* the user stream subscribes its product */
 	rc = lyra_trade_send(t, &req, &j, err);
 	free(body);
 	if (rc == 2) {
@@ -497,6 +500,294 @@ static int c_time(struct lyra_trade *t, int64_t *server_us, struct lyra_trade_er
 	return lyra_trade_clock_get(t, "/time", "iso", 0, server_us, err);
 }
 
+/* ---- the user stream ----
+ * The `user` channel of the Exchange WebSocket feed (https://docs.cdp.coinbase.com/exchange/
+ * websocket-feed/overview: production wss://ws-feed.exchange.coinbase.com, sandbox
+ * wss://ws-feed-public.sandbox.exchange.coinbase.com; a subscribe is due within 5 s of
+ * connecting, answered by a "subscriptions" message listing everything subscribed so far;
+ * failures come as {"type":"error","message","reason"}). Authentication
+ * (https://docs.cdp.coinbase.com/exchange/websocket-feed/authentication): the subscribe
+ * message carries the fields of a signed GET /users/self/verify: "signature" = base64
+ * HMAC-SHA256 under the base64-decoded secret of timestamp + "GET" + "/users/self/verify",
+ * "key", "passphrase", "timestamp" (seconds, as for REST). The user channel
+ * (https://docs.cdp.coinbase.com/exchange/websocket-feed/channels#user-channel) is the full
+ * channel's messages that involve the authenticated user, per product: received, open, done
+ * (reason filled or canceled), match, change, activate. So the stream is one subscription per
+ * product, like Bitstamp's: opening it subscribes the heartbeat channel (one message a second,
+ * which also shows the connection alive) on one product (the first watched, else the first
+ * market, else BTC-USD), and each product of an open order (GET /orders at the opening) or of
+ * an order placed since (c_place adds it) gets a signed user-channel subscription of its own;
+ * the owner reads REST after each, since nothing earlier is replayed. A match names
+ * trade_id (the trade id GET /fills keys a fill by: a fill seen both ways is stored once),
+ * maker_order_id, taker_order_id, price, size, side (the maker's) and, for the user's own side,
+ * user_id plus maker_user_id or taker_user_id and a fee *rate* (maker_fee_rate or
+ * taker_fee_rate): no fee amount. So on a match of one of ours the fill is read by REST (GET
+ * /fills?order_id=, the path c_fills parses: exact fee, liquidity) and then the order (GET
+ * /orders/<id>, read first: its client_oid names the fill); done and change are followed by
+ * the same order read (an order Coinbase purged, cancelled without fills, is left to the REST
+ * poll). A REST read that fails ends the connection (-1): on reconnecting the owner
+ * reconciles by REST. received, open and
+ * activate say nothing the placement's answer did not. The keepalive, when 30 s pass without a
+ * heartbeat, is the heartbeat subscribe again (its "subscriptions" answer). */
+
+/* The subscription of the user channel for product vs, signed at timestamp ts (NULL: now). NEW
+ * (malloc'd), or NULL with error.h. Exposed (trade_impl.h) for the unit test. */
+char *lyra_coinbase_ws_subscribe(struct lyra_trade *t, const char *vs, const char *ts)
+{
+	struct lyra_signed sg;
+	char now[64];
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	if (!ts || !*ts) {
+		lyra_sign_timestamp(V, lyra_trade_now(t), now, sizeof now);
+		ts = now;
+	}
+	struct lyra_sign_in in = {.venue = V, .method = "GET", .path = "/users/self/verify",
+	                          .query = "", .body = "", .timestamp = ts};
+	if (lyra_sign(t->o.key, &in, &sg) != 0)
+		return NULL;
+	json_t *req = json_pack("{s:s, s:[{s:s, s:[s]}], s:s, s:s, s:s, s:s}", "type", "subscribe",
+	                        "channels", "name", "user", "product_ids", vs, "signature",
+	                        sg.signature, "key", t->o.key->key, "passphrase",
+	                        t->o.key->passphrase, "timestamp", sg.timestamp);
+	lyra_signed_release(&sg);
+	char *msg = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!msg)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return msg;
+}
+
+static int watch_open(void *ctx, const struct lyra_venue_order *o)
+{
+	struct lyra_trade *t = ctx;
+	const struct lyra_market *mm = NULL;
+	char vs[LYRA_SYM_MAX];
+	for (size_t i = 0; i < t->nmarkets && !mm; i++)
+		if (!strcmp(t->markets[i].symbol, o->symbol))
+			mm = &t->markets[i];
+	snprintf(vs, sizeof vs, "%s", mm ? mm->venue_symbol : o->symbol);
+	for (char *p = vs; *p; p++)
+		if (*p == '/')
+			*p = '-';   /* "BTC/USD" as set_symbol made it -> "BTC-USD" */
+	lyra_trade_watch_add(t, vs);
+	return 0;
+}
+
+/* The heartbeat subscription (the opening and the keepalive). */
+static char *s_heartbeat(struct lyra_trade *t)
+{
+	const char *anchor = t->watch.n ? t->watch.vs[0]
+	                     : t->nmarkets ? t->markets[0].venue_symbol : "BTC-USD";
+	json_t *req = json_pack("{s:s, s:[{s:s, s:[s]}]}", "type", "subscribe", "channels",
+	                        "name", "heartbeat", "product_ids", anchor);
+	char *msg = req ? json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(req);
+	if (!msg)
+		lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return msg;
+}
+
+static char *s_hello(struct lyra_trade *t, int step)
+{
+	struct lyra_trade_error err = {0};
+	if (step != 0) {
+		lyra_error(LYRA_EX_SOFTWARE, V ": no opening step %d", step);
+		return NULL;
+	}
+	if (!t->o.key) {
+		lyra_error(LYRA_EX_CONFIG, V ": no API key");
+		return NULL;
+	}
+	if (c_open(t, NULL, watch_open, t, &err) != 0) {
+		if (!*lyra_error_msg())
+			lyra_error(LYRA_EX_UNAVAILABLE, V ": GET /orders: %s", err.message);
+		return NULL;
+	}
+	return s_heartbeat(t);
+}
+
+static char *s_watch(struct lyra_trade *t, const char *vs)
+{
+	return lyra_coinbase_ws_subscribe(t, vs, NULL);
+}
+
+/* The order venue id from GET /orders/<id> into *o (its id: the client_oid). 0, 1 when
+ * Coinbase does not know it (a cancelled order that never traded may be purged), -1 (error.h:
+ * the read failed). */
+static int ws_order_read(struct lyra_trade *t, const char *id, struct lyra_venue_order *o)
+{
+	struct lyra_trade_error err = {0};
+	char path[160], e[128];
+	json_t *j = NULL;
+	if (lyra_http_escape(id, e, sizeof e) < 0)
+		return lyra_error(LYRA_EX_DATAERR, V ": order id too long");
+	snprintf(path, sizeof path, "/orders/%s", e);
+	struct lyra_trade_req req = {"GET", path, NULL, NULL, 1, 1};
+	int rc = lyra_trade_send(t, &req, &j, &err);
+	if (rc == 1 && err.kind == LYRA_TE_UNKNOWN_ORDER) {
+		lyra_error_clear();
+		return 1;
+	}
+	if (rc != 0) {
+		json_decref(j);
+		if (!*lyra_error_msg())
+			lyra_error(LYRA_EX_UNAVAILABLE, V ": GET /orders/%s: %s", id,
+			           *err.message ? err.message : "not read");
+		return -1;
+	}
+	rc = parse_order(t, NULL, j, o);
+	json_decref(j);
+	if (rc != 0)
+		return lyra_error(LYRA_EX_DATAERR, V ": GET /orders/%s: %s", id, lyra_error_msg());
+	return 0;
+}
+
+/* The fill trade_id of order id (client_oid cid) from GET /fills?order_id= (newest first,
+ * paged back by after) to on_fill. 0, -1 (error.h: not read, or not there yet), -2 the callback stopped. */
+static int ws_fill(struct lyra_trade *t, const char *id, const char *cid, const char *trade_id,
+                   lyra_trade_fill_cb on_fill, void *ctx)
+{
+	char after[64] = "", e[128];
+	if (lyra_http_escape(id, e, sizeof e) < 0)
+		return lyra_error(LYRA_EX_DATAERR, V ": order id too long");
+	for (int page = 0; page < 100; page++) {
+		struct lyra_trade_error err = {0};
+		char q[256];
+		json_t *j = NULL, *v;
+		size_t i, n;
+		snprintf(q, sizeof q, "order_id=%s&limit=100%s%s", e, *after ? "&after=" : "", after);
+		struct lyra_trade_req req = {"GET", "/fills", q, NULL, 1, 1};
+		int rc = lyra_trade_send(t, &req, &j, &err);
+		if (rc != 0) {
+			json_decref(j);
+			if (!*lyra_error_msg())
+				lyra_error(LYRA_EX_UNAVAILABLE, V ": GET /fills: %s",
+				           *err.message ? err.message : "not read");
+			return -1;
+		}
+		if (!json_is_array(j)) {
+			json_decref(j);
+			return lyra_error(LYRA_EX_DATAERR, V ": GET /fills: not an array");
+		}
+		n = json_array_size(j);
+		json_array_foreach(j, i, v) {
+			struct lyra_venue_fill f;
+			if (parse_fill(t, NULL, v, &f) != 0) {
+				json_decref(j);
+				return lyra_error(LYRA_EX_DATAERR, V ": GET /fills: %s", lyra_error_msg());
+			}
+			snprintf(after, sizeof after, "%s", f.trade_id);
+			if (!strcmp(f.trade_id, trade_id)) {
+				json_decref(j);
+				snprintf(f.id, sizeof f.id, "%s", cid);   /* /fills names no client_oid */
+				return on_fill(ctx, &f) != 0 ? -2 : 0;
+			}
+		}
+		json_decref(j);
+		if (n < 100)
+			break;
+	}
+	return lyra_error(LYRA_EX_UNAVAILABLE, V ": trade %s of order %s not in GET /fills yet",
+	                  trade_id, id);
+}
+
+/* A string field of a message ("" when missing). */
+static const char *ms(const json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+	return s ? s : "";
+}
+
+/* Which order of a match is the user's: its id (maker_order_id when maker_user_id is the
+ * message's user_id, taker_order_id when taker_user_id is), NULL when neither (a match of
+ * someone else's order: the user channel should not send one, the full channel does). */
+static const char *match_mine(const json_t *j)
+{
+	const char *me = ms(j, "user_id");
+	if (!*me)
+		return NULL;
+	if (!strcmp(ms(j, "maker_user_id"), me) && *ms(j, "maker_order_id"))
+		return ms(j, "maker_order_id");
+	if (!strcmp(ms(j, "taker_user_id"), me) && *ms(j, "taker_order_id"))
+		return ms(j, "taker_order_id");
+	return NULL;
+}
+
+static int s_message(struct lyra_trade *t, const json_t *j, lyra_trade_order_cb on_order,
+                     lyra_trade_fill_cb on_fill, void *ctx)
+{
+	const char *ty = json_string_value(json_object_get(j, "type"));
+	if (!json_is_object(j) || !ty)
+		return 0;   /* "New message types can be added at any time": ignored */
+	if (!strcmp(ty, "error")) {
+		const char *reason = ms(j, "reason");
+		return lyra_error(LYRA_EX_NOPERM, V ": %s%s%s", *ms(j, "message") ? ms(j, "message")
+		                  : "error", *reason ? ": " : "", reason);
+	}
+	if (!strcmp(ty, "subscriptions")) {
+		/* the list of everything subscribed: with the user channel, a watch() confirmed */
+		size_t i;
+		const json_t *c;
+		json_array_foreach(json_object_get(j, "channels"), i, c)
+			if (!strcmp(ms(c, "name"), "user"))
+				return 3;
+		return 1;
+	}
+	if (!strcmp(ty, "match")) {
+		const char *tid = NULL;
+		char tbuf[32];
+		const json_t *tv = json_object_get(j, "trade_id");
+		if (json_is_integer(tv)) {
+			snprintf(tbuf, sizeof tbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(tv));
+			tid = tbuf;
+		} else if (json_is_string(tv) && *json_string_value(tv)) {
+			tid = json_string_value(tv);
+		}
+		if (!tid || !*ms(j, "maker_order_id") || !*ms(j, "taker_order_id"))
+			return lyra_error(LYRA_EX_DATAERR, V ": a match without trade_id, maker_order_id "
+			                  "or taker_order_id");
+		const char *mine = match_mine(j);
+		struct lyra_venue_order o;
+		if (!mine)
+			return 0;
+		/* the order first (its client_oid names the fill too), then the fill, then the state */
+		int rc = ws_order_read(t, mine, &o);
+		if (rc == 1)
+			return lyra_error(LYRA_EX_UNAVAILABLE, V ": order %s of trade %s unknown to GET "
+			                  "/orders", mine, tid);
+		if (rc == 0)
+			rc = ws_fill(t, mine, o.id, tid, on_fill, ctx);
+		return rc != 0 ? rc : on_order(ctx, &o) != 0 ? -2 : 0;
+	}
+	if (!strcmp(ty, "done") || !strcmp(ty, "change")) {
+		const char *id = ms(j, "order_id");
+		if (!*id || !*ms(j, "product_id"))
+			return lyra_error(LYRA_EX_DATAERR, V ": a %s without order_id or product_id", ty);
+		if (!strcmp(ty, "done") && strcmp(ms(j, "reason"), "filled") != 0 &&
+		    strcmp(ms(j, "reason"), "canceled") != 0)
+			return lyra_error(LYRA_EX_DATAERR, V ": a done with reason '%s'", ms(j, "reason"));
+		struct lyra_venue_order o;
+		int rc = ws_order_read(t, id, &o);
+		if (rc == 1)
+			return 0;   /* purged (cancelled, never traded): the REST poll reports it */
+		return rc != 0 ? rc : on_order(ctx, &o) != 0 ? -2 : 0;
+	}
+	return 0;   /* heartbeat, received, open, activate */
+}
+
+static const struct lyra_trade_stream coinbase_stream = {
+	.url = "wss://ws-feed.exchange.coinbase.com",
+	.testnet_url = "wss://ws-feed-public.sandbox.exchange.coinbase.com",
+	.hello = s_hello,
+	.message = s_message,
+	.keepalive_s = 30,
+	.ping = s_heartbeat,
+	.watch = s_watch,
+};
+
 const struct lyra_trade_adapter lyra_trade_coinbase = {
 	.id = V,
 	.rest_url = "https://api.exchange.coinbase.com",
@@ -513,4 +804,5 @@ const struct lyra_trade_adapter lyra_trade_coinbase = {
 	.venue_error = cb_venue_error,
 	.parse_order = parse_order,
 	.parse_fill = parse_fill,
+	.stream = &coinbase_stream,
 };

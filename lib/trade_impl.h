@@ -60,6 +60,11 @@ void lyra_trade_watch_add(struct lyra_trade *t, const char *vs);
 int lyra_trade_hmac_hex(const struct lyra_api_key *k, const char *md_name, const char *msg,
                         char *out, size_t n);
 
+/* Coinbase's signed subscription of the user channel for product vs at timestamp ts (seconds,
+ * as the REST signature takes it; NULL: now): NEW (malloc'd), or NULL with error.h. The
+ * adapter's watch(); exposed for the unit test. */
+char *lyra_coinbase_ws_subscribe(struct lyra_trade *t, const char *vs, const char *ts);
+
 /* One venue's adapter. Calls have the contract of the lyra_trade_* call of the same name; the
  * common code has already checked the arguments it can (a market where one is needed). */
 struct lyra_trade_adapter {

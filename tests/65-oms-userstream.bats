@@ -2,7 +2,8 @@
 # oms's user streams: tests/fakeexchange.py with its private WebSocket (tests/fakeuserstream.py)
 # checks the venue's real authentication (Binance's signed userDataStream.subscribe.signature,
 # OKX's login, Gate's signed subscriptions, Kraken's REST token, Bitfinex's auth event,
-# Bitstamp's websockets_token on per-pair private channels, Gemini's signed handshake headers) and
+# Bitstamp's websockets_token on per-pair private channels, Gemini's signed handshake headers,
+# Coinbase's signed per-product user-channel subscriptions) and
 # pushes fills in the venue's own format. Each fill must be stored once and
 # written once, whether it comes by the stream, by REST, or by both; a stream that drops
 # reconnects, and REST fills the gap.
@@ -151,15 +152,19 @@ stream_once() {
 		"$id" "$venue" "$symbol" "$qty" >&7
 	await "SELECT status FROM orders WHERE id='$id'" acked
 	await_log "$venue auth ok" 1
-	fill "$f1" "$id"
+	# DERIVED: the venue knows the order by a client id oms derived from the lyra id
+	local cid=$id
+	[ -z "${DERIVED:-}" ] || cid=$(fake_orders | awk 'NR == 1 { print $1 }')
+	[ -n "$cid" ]
+	fill "$f1" "$cid"
 	await "SELECT filled_qty + 0 FROM orders WHERE id='$id'" "$f1"
 	ws '{"hold":true}'
-	fill "$f2" "$id"
+	fill "$f2" "$cid"
 	ws '{"drop":true}'
 	await_log "$venue auth ok" 2
 	await "SELECT filled_qty + 0 FROM orders WHERE id='$id'" "$sum12"
 	ws '{"hold":false}'
-	fill "$f3" "$id"
+	fill "$f3" "$cid"
 	await "SELECT status FROM orders WHERE id='$id'" filled
 	end_oms
 	[ "$(sql "SELECT count(*) FROM order_fills")" -eq 3 ]
@@ -185,7 +190,9 @@ stream_once() {
 }
 
 @test "bitfinex: auth event signed; tu trades stored once, also when REST has them first" {
-	stream_once bitfinex 1001 BTC/USD 0.01 0.002 0.003 0.005 0.005
+	# a lyra id that is not an integer: Bitfinex knows the order by a derived cid, and the
+	# stream's events are matched to it by the venue's order id
+	DERIVED=1 stream_once bitfinex bfx-1 BTC/USD 0.01 0.002 0.003 0.005 0.005
 	run fills_out
 	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
 }
@@ -216,4 +223,15 @@ stream_once() {
 	assert_output --partial "gemini: user stream not up"
 	assert_output --partial "400"
 	[ "$(grep -c '^userstream: gemini auth refused: InvalidSignature' fake.err)" -ge 1 ]
+}
+
+@test "coinbase: signed user-channel subscription per product; a match's fill (fee) read by REST; fills stored once" {
+	# Coinbase's secret is base64; the id a UUID v4, so it is the client_oid itself
+	fakex_setup czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz d3Jvbmctc2VjcmV0 Pass-1
+	stream_once coinbase 0f8fad5b-d9cb-469f-a165-70867728950e BTC/USD 0.01 0.002 0.003 0.005 0.005
+	run fills_out
+	assert_output "$(printf '5001 0.002\n5002 0.003\n5003 0.005')"
+	# one user-channel subscription of BTC-USD per connection, each signed as the fake checks
+	[ "$(grep -c '^userstream: subscribed' fake.err)" -eq 2 ]
+	! grep -q '^userstream: coinbase auth refused' fake.err
 }

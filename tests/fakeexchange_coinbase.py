@@ -7,7 +7,8 @@ decimals allowed) within 30 s of the server clock, CB-ACCESS-PASSPHRASE; refusal
 Coinbase's {"message": ...} ("Invalid API Key", "invalid signature", "request timestamp
 expired", "Invalid Passphrase").
 
-Orders (POST /orders, GET and DELETE /orders/client:<client_oid>, GET /orders), fills
+Orders (POST /orders, GET and DELETE /orders/client:<client_oid>, GET /orders/<id>, GET
+/orders), fills
 (GET /fills, newest trade_id first, after=<trade_id> pages back), GET /accounts and the public
 GET /time. Like Coinbase: a client_oid that is not a UUID is accepted but not kept; a reused
 client_oid is not refused (the newest order answers to it); a post-only order that would take
@@ -155,6 +156,12 @@ def handle(h, ex, method, path, rawq, body):
                 ex.finish(o, "canceled")
                 ex.persist()
                 return h.send_body(200, json.dumps(cid))   # a JSON string
+        if path.startswith("/orders/") and method == "GET":
+            # by Coinbase's own order id (the user stream's order_id)
+            o = next((o for o in ex.orders.values() if o["venue_order_id"] == path[8:]), None)
+            if not o or not visible(ex, o["id"]):
+                return err(h, 404, "NotFound")
+            return h.send_body(200, cb_order(o))
         if path == "/orders" and method == "GET":
             want = set(q.get("status", ["open", "pending", "active"]))
             rows = [o for o in ex.orders.values() if ex.is_open(o)

@@ -39,6 +39,14 @@ expired) is pushed to the subscribed connections in the venue's own format:
            -SIGNATURE (hex HMAC-SHA384 of the payload) are checked, a bad one answered HTTP 400;
            then {"type":"subscription_ack"}; pushes arrays of order events (booked, fill with
            its "fill": {trade_id = the REST tid, ...}, cancelled, closed)
+  coinbase /: {"type":"subscribe","channels":[{"name":"heartbeat"|"user","product_ids":[..]}]};
+           a user subscription carries key, passphrase, timestamp (s, within 30 s) and
+           signature = base64(HMAC-SHA256(base64decode(secret), timestamp + "GET" +
+           "/users/self/verify")), refused {"type":"error","message":"Authentication Failed",
+           "reason":...}; every subscribe answered {"type":"subscriptions","channels":[...]}
+           (all so far); "auth ok" per user subscription; pushes received/open, match (trade_id =
+           the REST /fills trade_id, our side's *_user_id, user_id, a fee rate but no fee),
+           done (filled/canceled), only to connections subscribed to the order's product
   bitfinex /ws/2: says {"event":"info"} first; {"event":"auth","apiKey","authSig","authNonce",
            "authPayload":"AUTH"+nonce,"filter"}, authSig = hex HMAC-SHA384 of authPayload, the
            nonce above the last one, answered {"event":"auth","status":"OK","chanId":0} or
@@ -95,7 +103,9 @@ class Conn:
     def wants(self, msg):
         if self.channels is None:
             return True
-        return json.loads(msg).get("channel") in self.channels
+        d = json.loads(msg)
+        # coinbase: per product, "user:PRODUCT"
+        return d.get("channel", "user:%s" % d.get("product_id")) in self.channels
 
     def send(self, text, op=1):
         with self.lock:
@@ -169,7 +179,96 @@ class Stream:
             return self.bitstamp_event(o, tr)
         if self.venue == "gemini":
             return self.gemini_event(o, tr)
+        if self.venue == "coinbase":
+            return self.coinbase_event(o, tr)
         return None
+
+    # ---- coinbase ----
+    CB_USER = "5cf6e115aaf44503db300f1e"
+    CB_PROFILE = "8058d771-2d88-4f0f-ab6e-299c153d4308"
+
+    def coinbase_event(self, o, tr):
+        c = self.fx.PLUGINS["coinbase"]
+        t = c.iso(o["update"])
+        self.cb_seq = getattr(self, "cb_seq", 100) + 1
+        base = {"time": t, "product_id": o["symbol"], "sequence": self.cb_seq,
+                "user_id": self.CB_USER, "profile_id": self.CB_PROFILE}
+        out = []
+        if o["status"] == "new" and not tr:
+            out.append(dict(base, type="received", order_id=o["venue_order_id"],
+                            order_type="limit", size=o["qty"], price=o["px"], side=o["side"],
+                            client_oid=o["id"]))
+            out.append(dict(base, type="open", order_id=o["venue_order_id"], price=o["px"],
+                            remaining_size=o["qty"], side=o["side"]))
+        if tr:
+            maker = tr["liquidity"] == "maker"
+            other = "ac928c66-ca53-498f-9c13-a110027a60e8"
+            ours, role = o["venue_order_id"], "maker" if maker else "taker"
+            side = o["side"] if maker else ("sell" if o["side"] == "buy" else "buy")
+            m = dict(base, type="match", trade_id=int(tr["trade_id"]),
+                     maker_order_id=ours if maker else other,
+                     taker_order_id=other if maker else ours, side=side, size=tr["qty"],
+                     price=tr["px"])
+            m[role + "_user_id"] = self.CB_USER
+            m[role + "_profile_id"] = self.CB_PROFILE
+            m[role + "_fee_rate"] = "0.004"
+            out.append(m)
+        if o["status"] not in ("new", "partially_filled"):
+            left = c.plain(Decimal(o["qty"]) - Decimal(o["filled"]))
+            out.append(dict(base, type="done", order_id=o["venue_order_id"], price=o["px"],
+                            remaining_size=left, side=o["side"],
+                            reason="filled" if o["status"] == "filled" else "canceled"))
+        return [json.dumps(m) for m in out]
+
+    def coinbase_message(self, conn, text, state):
+        req = json.loads(text)
+        if req.get("type") != "subscribe":
+            conn.send(json.dumps({"type": "error", "message": "Failed to subscribe",
+                                  "reason": "type %s unknown" % req.get("type")}))
+            return
+        subs = state.setdefault("subs", {})
+        for ch in req.get("channels") or []:
+            name = ch if isinstance(ch, str) else ch.get("name")
+            pids = req.get("product_ids") if isinstance(ch, str) else \
+                ch.get("product_ids", req.get("product_ids"))
+            if not pids:
+                conn.send(json.dumps({"type": "error", "message": "Failed to subscribe",
+                                      "reason": "%s requires product ids" % name}))
+                return
+            if name == "user":
+                ts = str(req.get("timestamp", ""))
+                want = base64.b64encode(hmac.new(
+                    base64.b64decode(self.keys["secret"]),
+                    (ts + "GET" + "/users/self/verify").encode(), hashlib.sha256).digest()).decode()
+                try:
+                    fresh = abs(time.time() + self.ex.skew_ms / 1000 - float(ts)) <= 30
+                except ValueError:
+                    fresh = False
+                why = "invalid api key" if req.get("key") != self.keys["key"] else \
+                    "invalid signature" if not hmac.compare_digest(
+                        str(req.get("signature", "")), want) else \
+                    "request timestamp expired" if not fresh else \
+                    "invalid passphrase" if req.get("passphrase") != self.keys.get("passphrase") \
+                    else None
+                if why:
+                    self.refused("coinbase", why)
+                    conn.send(json.dumps({"type": "error", "message": "Authentication Failed",
+                                          "reason": json.dumps({"message": why})}))
+                    return
+                if conn.channels is None:
+                    conn.channels = set()
+                conn.channels.update("user:" + p for p in pids)
+                conn.subscribed = True
+                self.ok("coinbase")
+                self.subscribe(conn)
+            elif name != "heartbeat":
+                conn.send(json.dumps({"type": "error", "message": "Failed to subscribe",
+                                      "reason": "%s is not a valid channel" % name}))
+                return
+            subs.setdefault(name, [])
+            subs[name] += [p for p in pids if p not in subs[name]]
+        conn.send(json.dumps({"type": "subscriptions", "channels": [
+            {"name": n, "product_ids": p} for n, p in subs.items()]}))
 
     # ---- gemini ----
     def gemini_handshake(self, sock, head, hdr):

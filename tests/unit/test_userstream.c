@@ -3,7 +3,8 @@
  * subscriptions, Gemini's X-GEMINI handshake headers, checked against signatures
  * computed by hand with openssl) and their events in the venues' documented shapes turned into
  * orders and fills (Kraken's executions, Gate's spot.usertrades/spot.orders, Bitfinex's
- * tu/ou/oc, Bitstamp's my_trades, Gemini's order events, with their edge cases). */
+ * tu/ou/oc, Bitstamp's my_trades, Gemini's order events, Coinbase's user channel, with their
+ * edge cases). */
 #include "record.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,6 +595,133 @@ static void gemini(void)
 	lyra_trade_free(t);
 }
 
+static void coinbase(void)
+{
+	/* the secret base64 of "s3cret-test-secret-bytes" */
+	struct lyra_api_key k = {"k-test-1", "czNjcmV0LXRlc3Qtc2VjcmV0LWJ5dGVz", "Pass-1"};
+	struct lyra_trade *t = handle("coinbase", &k);
+	struct got g = {0};
+	/* the signature computed with printf '1700000000GET/users/self/verify' | openssl dgst
+	 * -sha256 -mac HMAC -macopt hexkey:$(printf czNj... | base64 -d | xxd -p) -binary | base64 */
+	char *sub = lyra_coinbase_ws_subscribe(t, "BTC-USD", "1700000000");
+	CHECK_STR(sub, "{\"type\":\"subscribe\",\"channels\":[{\"name\":\"user\",\"product_ids\":"
+	          "[\"BTC-USD\"]}],\"signature\":\"7IpuRif4MlovgGY1g0ZL+rgTV3QTM5rnL+0ZQtaXHaQ=\","
+	          "\"key\":\"k-test-1\",\"passphrase\":\"Pass-1\",\"timestamp\":\"1700000000\"}",
+	          "coinbase: the user channel of one product, signed GET /users/self/verify");
+	free(sub);
+	/* watch(): the same, timestamped now */
+	char *w = t->a->stream->watch(t, "ETH-USD");
+	json_t *wj = json_loads(w ? w : "", 0, NULL);
+	const json_t *ch0 = json_array_get(json_object_get(wj, "channels"), 0);
+	CHECK_STR(json_string_value(json_object_get(ch0, "name")), "user", "coinbase: watch() channel");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(ch0, "product_ids"), 0)), "ETH-USD",
+	          "coinbase: watch() subscribes the product");
+	CHECK(json_string_value(json_object_get(wj, "timestamp")) &&
+	      strlen(json_string_value(json_object_get(wj, "timestamp"))) >= 10,
+	      "coinbase: watch() timestamps now");
+	json_decref(wj);
+	free(w);
+	/* the keepalive: the heartbeat channel on the first watched product, else BTC-USD */
+	char *hb = t->a->stream->ping(t);
+	CHECK_STR(hb, "{\"type\":\"subscribe\",\"channels\":[{\"name\":\"heartbeat\","
+	          "\"product_ids\":[\"BTC-USD\"]}]}", "coinbase: heartbeat on BTC-USD");
+	free(hb);
+	lyra_trade_watch_add(t, "ETH-USD");
+	hb = t->a->stream->ping(t);
+	CHECK(hb && strstr(hb, "[\"ETH-USD\"]") != NULL, "coinbase: heartbeat on the watched product");
+	free(hb);
+
+	CHECK_INT(feed(t, "{\"type\":\"subscriptions\",\"channels\":[{\"name\":\"heartbeat\","
+	               "\"product_ids\":[\"BTC-USD\"]}]}", &g), 1,
+	          "coinbase: the heartbeat's subscriptions opens the stream");
+	CHECK_INT(feed(t, "{\"type\":\"subscriptions\",\"channels\":[{\"name\":\"heartbeat\","
+	               "\"product_ids\":[\"BTC-USD\"]},{\"name\":\"user\",\"product_ids\":"
+	               "[\"BTC-USD\"]}]}", &g), 3, "coinbase: a user-channel subscription confirmed");
+	CHECK_INT(feed(t, "{\"type\":\"error\",\"message\":\"Authentication Failed\",\"reason\":"
+	               "\"{\\\"message\\\":\\\"invalid signature\\\"}\"}", &g), -1,
+	          "coinbase: an error ends the attempt");
+	CHECK(strstr(lyra_error_msg(), "Authentication Failed: {\"message\":\"invalid signature\"}")
+	      != NULL, "coinbase: the error's message and reason");
+	lyra_error_clear();
+	/* messages that say nothing new: heartbeat, received, open, activate, unknown types */
+	CHECK_INT(feed(t, "{\"type\":\"heartbeat\",\"sequence\":90,\"last_trade_id\":20,"
+	               "\"product_id\":\"BTC-USD\",\"time\":\"2014-11-07T08:19:28.464459Z\"}", &g), 0,
+	          "coinbase: heartbeat");
+	CHECK_INT(feed(t, "{\"type\":\"received\",\"time\":\"2014-11-07T08:19:27.028459Z\","
+	               "\"product_id\":\"BTC-USD\",\"sequence\":10,\"order_id\":"
+	               "\"d50ec984-77a8-460a-b958-66f114b0de9b\",\"size\":\"1.34\",\"price\":"
+	               "\"502.1\",\"side\":\"buy\",\"order_type\":\"limit\"}", &g), 0, "coinbase: received");
+	CHECK_INT(feed(t, "{\"type\":\"open\",\"order_id\":\"d50ec984\",\"product_id\":\"BTC-USD\","
+	               "\"price\":\"200.2\",\"remaining_size\":\"1.00\",\"side\":\"sell\"}", &g), 0,
+	          "coinbase: open");
+	CHECK_INT(feed(t, "{\"type\":\"activate\",\"product_id\":\"BTC-USD\",\"order_id\":"
+	               "\"7b52009b\",\"stop_type\":\"entry\",\"size\":\"1.0\"}", &g), 0,
+	          "coinbase: activate");
+	CHECK_INT(feed(t, "{\"type\":\"l2update\"}", &g), 0, "coinbase: a type not known");
+	CHECK_INT(feed(t, "[1,2]", &g), 0, "coinbase: not an object");
+	/* a match between two other users' orders (the full channel's view), and one that names
+	 * the user on neither side: not ours, no REST read */
+	const char *theirs = "{\"type\":\"match\",\"trade_id\":10,\"sequence\":50,"
+		"\"maker_order_id\":\"ac928c66-ca53-498f-9c13-a110027a60e8\",\"taker_order_id\":"
+		"\"132fb6ae-456b-4654-b4e0-d681ac05cea1\",\"time\":\"2014-11-07T08:19:27.028459Z\","
+		"\"product_id\":\"BTC-USD\",\"size\":\"5.23512\",\"price\":\"400.23\",\"side\":\"sell\"";
+	char m[1024];
+	snprintf(m, sizeof m, "%s}", theirs);
+	CHECK_INT(feed(t, m, &g), 0, "coinbase: a match of others' orders is ignored");
+	snprintf(m, sizeof m, "%s,\"user_id\":\"5844eceecf7e803e259d0365\",\"maker_user_id\":"
+	         "\"58aaaaaaaaaaaaaaaaaaaaaa\",\"taker_user_id\":\"58bbbbbbbbbbbbbbbbbbbbbb\"}", theirs);
+	CHECK_INT(feed(t, m, &g), 0, "coinbase: a match naming the user on neither side is ignored");
+	CHECK_STR(g.seq, "", "coinbase: nothing from those");
+	/* ours as the taker: the fill and the order are read by REST (the fee is not in the
+	 * message), which fails here: the connection ends so the owner reconciles by REST */
+	snprintf(m, sizeof m, "%s,\"taker_user_id\":\"5844eceecf7e803e259d0365\",\"user_id\":"
+	         "\"5844eceecf7e803e259d0365\",\"taker_profile_id\":\"765d1549\",\"profile_id\":"
+	         "\"765d1549\",\"taker_fee_rate\":\"0.005\"}", theirs);
+	CHECK_INT(feed(t, m, &g), -1, "coinbase: our match, its fill not readable: reconnect");
+	CHECK_STR(g.seq, "", "coinbase: no fill without REST's fee");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"match\",\"maker_order_id\":\"a\",\"taker_order_id\":\"b\","
+	               "\"product_id\":\"BTC-USD\",\"size\":\"1\",\"price\":\"1\",\"side\":\"buy\"}",
+	               &g), -1, "coinbase: a match without trade_id is malformed");
+	CHECK(strstr(lyra_error_msg(), "without trade_id") != NULL, "coinbase: says so");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"match\",\"trade_id\":11,\"taker_order_id\":\"b\","
+	               "\"product_id\":\"BTC-USD\",\"user_id\":\"u\",\"taker_user_id\":\"u\"}",
+	               &g), -1, "coinbase: a match without maker_order_id is malformed");
+	lyra_error_clear();
+	/* done: reason filled or canceled, then the order read by REST (failing here); another
+	 * reason or no order_id is malformed; change likewise reads the order */
+	CHECK_INT(feed(t, "{\"type\":\"done\",\"time\":\"2014-11-07T08:19:27.028459Z\","
+	               "\"product_id\":\"BTC-USD\",\"sequence\":10,\"price\":\"200.2\",\"order_id\":"
+	               "\"d50ec984-77a8-460a-b958-66f114b0de9b\",\"reason\":\"filled\",\"side\":"
+	               "\"sell\",\"remaining_size\":\"0\"}", &g), -1,
+	          "coinbase: done filled: the order's state by REST (unreachable: reconnect)");
+	CHECK(*lyra_error_msg() != '\0', "coinbase: the failed read says why");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"done\",\"product_id\":\"BTC-USD\",\"order_id\":\"d50\","
+	               "\"reason\":\"canceled\",\"remaining_size\":\"1\"}", &g), -1,
+	          "coinbase: done canceled: likewise");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"done\",\"product_id\":\"BTC-USD\",\"order_id\":\"d50\","
+	               "\"reason\":\"exploded\"}", &g), -1, "coinbase: done with an unknown reason");
+	CHECK(strstr(lyra_error_msg(), "reason 'exploded'") != NULL, "coinbase: names the reason");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"done\",\"product_id\":\"BTC-USD\",\"reason\":\"filled\"}",
+	               &g), -1, "coinbase: done without order_id");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"change\",\"reason\":\"STP\",\"time\":"
+	               "\"2014-11-07T08:19:27.028459Z\",\"sequence\":80,\"order_id\":"
+	               "\"ac928c66-ca53-498f-9c13-a110027a60e8\",\"side\":\"sell\",\"product_id\":"
+	               "\"BTC-USD\",\"old_size\":\"12.234412\",\"new_size\":\"5.23512\",\"price\":"
+	               "\"400.23\"}", &g), -1, "coinbase: change: the order's state by REST (unreachable)");
+	lyra_error_clear();
+	CHECK_INT(feed(t, "{\"type\":\"change\",\"new_size\":\"1\",\"product_id\":\"BTC-USD\"}", &g),
+	          -1, "coinbase: change without order_id");
+	lyra_error_clear();
+	CHECK_STR(g.seq, "", "coinbase: nothing delivered without REST");
+	lyra_trade_free(t);
+}
+
 int main(void)
 {
 	CHECK(lyra_userstream_supported("binance") && lyra_userstream_supported("okx"),
@@ -602,7 +730,11 @@ int main(void)
 	      lyra_userstream_supported("bitfinex"), "kraken, gateio and bitfinex stream");
 	CHECK(lyra_userstream_supported("bitstamp"), "bitstamp streams");
 	CHECK(lyra_userstream_supported("gemini"), "gemini streams");
-	CHECK(!lyra_userstream_supported("coinbase"), "coinbase polls");
+	CHECK(lyra_userstream_supported("coinbase"), "coinbase streams");
+	CHECK_STR(lyra_userstream_url("coinbase", 0), "wss://ws-feed.exchange.coinbase.com",
+	          "coinbase URL");
+	CHECK_STR(lyra_userstream_url("coinbase", 1),
+	          "wss://ws-feed-public.sandbox.exchange.coinbase.com", "coinbase sandbox URL");
 	CHECK_STR(lyra_userstream_url("gemini", 1), "wss://api.sandbox.gemini.com/v1/order/events",
 	          "gemini sandbox URL");
 	CHECK(lyra_userstream_url("gateio", 1) == NULL, "gateio: no testnet stream");
@@ -615,5 +747,6 @@ int main(void)
 	bitfinex();
 	bitstamp();
 	gemini();
+	coinbase();
 	return unit_done();
 }
