@@ -1,6 +1,8 @@
 /* risk.c: the pre-trade rule engine (limits, instrument rules, marks, positions and in-flight
  * orders from the stream, event-time order rates, breakers) and the risk tables of the store
- * (risk_limit; meta keys risk.state, risk.reason, risk.since). */
+ * (risk_limit; meta keys risk.state, risk.reason, risk.since). Records come in as jansson
+ * objects or, on riskcheck's hot path, as flat records scanned by flatjson.h: both read the
+ * same fields into the same plain values, run the same rules, and write the same bytes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,7 @@ struct limit {
 	int name;
 	struct lyra_dec val;
 	char *text;       /* value as written */
+	int next;         /* the next limit of the same name (index), -1 at the end */
 };
 
 static int def_find(const char *name)
@@ -187,6 +190,36 @@ struct inflight {
  * len[k] is how many of the newest entries still fall within win[k] of the latest query. */
 #define RING_MAX ((size_t)1 << 22)
 
+/* What checking one order decided, before it is written into the record (a jansson object, or
+ * a flat line): the rules passed (static names), the failed rules with their strings (offsets
+ * into text, copied, NOSTR when absent), the fields rounded. Reused for every order. */
+#define MAX_RULES 32
+#define NOSTR ((size_t)-1)
+
+struct reason {
+	const char *rule;
+	size_t scope, limit, value;
+};
+
+struct outcome {
+	unsigned npassed, nreasons, nrounded;
+	const char *passed[MAX_RULES];
+	struct reason reason[MAX_RULES];
+	struct {
+		const char *key;
+		char from[LYRA_DEC_STRLEN], to[LYRA_DEC_STRLEN];
+	} rounded[2];
+	const char *state;
+	char *text;
+	size_t ntext, captext;
+	/* the last "checks" list written by the flat path, encoded: reused while the same rules
+	 * pass (they almost always do) */
+	const char *ck[MAX_RULES];
+	unsigned nck;
+	char ck_text[MAX_RULES * 32];
+	size_t nck_text;
+};
+
 struct ring {
 	int64_t *t;
 	size_t cap, head;
@@ -197,6 +230,7 @@ struct ring {
 struct lyra_risk {
 	struct limit *lim;
 	size_t nlim, caplim;
+	int first[L_COUNT];                   /* per limit name: its first limit, -1 if none */
 	struct lyra_dec defval[L_COUNT];
 	struct sym *syms;
 	size_t nsyms, capsyms;
@@ -213,6 +247,7 @@ struct lyra_risk {
 	int64_t day;
 	struct lyra_dec daily, realised, peak;
 	int has_peak;
+	struct outcome out;
 };
 
 /* Append t; the buffer doubles (up to RING_MAX) when a window would lose an entry. */
@@ -260,7 +295,20 @@ struct lyra_risk *lyra_risk_new(void)
 		if (defs[i].def)
 			lyra_dec_parse_cstr(defs[i].def, &r->defval[i]);
 	r->day = INT64_MIN;
+	for (int i = 0; i < L_COUNT; i++)
+		r->first[i] = -1;
 	return r;
+}
+
+/* Link the limits of each name, in array order, so a rule looks only at its own. */
+static void chain_limits(struct lyra_risk *r)
+{
+	for (int i = 0; i < L_COUNT; i++)
+		r->first[i] = -1;
+	for (size_t i = r->nlim; i-- > 0;) {
+		r->lim[i].next = r->first[r->lim[i].name];
+		r->first[r->lim[i].name] = (int)i;
+	}
 }
 
 void lyra_risk_limits_clear(struct lyra_risk *r)
@@ -270,6 +318,7 @@ void lyra_risk_limits_clear(struct lyra_risk *r)
 		free(r->lim[i].text);
 	}
 	r->nlim = 0;
+	chain_limits(r);
 }
 
 void lyra_risk_free(struct lyra_risk *r)
@@ -292,6 +341,7 @@ void lyra_risk_free(struct lyra_risk *r)
 	for (size_t i = 0; i < r->nstored; i++)
 		free(r->stored[i]);
 	free(r->stored);
+	free(r->out.text);
 	free(r);
 }
 
@@ -329,6 +379,7 @@ int lyra_risk_limit_set(struct lyra_risk *r, const char *scope, const char *name
 		scope_parse(l->scope, &l->kind, &l->key);
 		l->name = n;
 		r->nlim++;
+		chain_limits(r);
 	}
 	char *t = strdup(value);
 	if (!t)
@@ -383,11 +434,9 @@ static int limit_for(const struct lyra_risk *r, int name, const char *venue, con
 {
 	const struct limit *best = NULL;
 	int rank = -1;
-	for (size_t i = 0; i < r->nlim; i++) {
+	for (int i = r->first[name]; i >= 0; i = r->lim[i].next) {
 		const struct limit *l = &r->lim[i];
 		int k = -1;
-		if (l->name != name)
-			continue;
 		switch (l->kind) {
 		case SC_GLOBAL: k = 0; break;
 		case SC_VENUE: k = venue && strcmp(l->key, venue) == 0 ? 1 : -1; break;
@@ -486,6 +535,18 @@ static struct lyra_dec dabs(struct lyra_dec a)
 
 /* ---- observing the stream ---- */
 
+static int mark_at(struct lyra_risk *r, const char *v, const char *s, int64_t ts,
+                   struct lyra_dec mark)
+{
+	int i = sym_find(r, v, s, 1);
+	if (i < 0)
+		return -1;
+	r->syms[i].mark = mark;
+	r->syms[i].has_mark = 1;
+	r->syms[i].mark_ts = ts;
+	return 0;
+}
+
 static int set_mark(struct lyra_risk *r, const json_t *rec, struct lyra_dec mark)
 {
 	const char *v = lyra_json_get_str(rec, "venue"), *s = lyra_json_get_str(rec, "symbol");
@@ -494,13 +555,7 @@ static int set_mark(struct lyra_risk *r, const json_t *rec, struct lyra_dec mark
 	int64_t ts;
 	if (lyra_json_get_ts(rec, "ts", &ts) != 0)
 		return -1;
-	int i = sym_find(r, v, s, 1);
-	if (i < 0)
-		return -1;
-	r->syms[i].mark = mark;
-	r->syms[i].has_mark = 1;
-	r->syms[i].mark_ts = ts;
-	return 0;
+	return mark_at(r, v, s, ts, mark);
 }
 
 static int mid(struct lyra_dec a, struct lyra_dec b, struct lyra_dec *out)
@@ -748,6 +803,34 @@ static int observe_fill(struct lyra_risk *r, const json_t *rec)
 	return breakers_after_fill(r);
 }
 
+/* An order_event's status: a terminal one ends the in-flight order. */
+static void event_status(struct lyra_risk *r, const char *id, const char *st)
+{
+	if (strcmp(st, "filled") == 0 || strcmp(st, "cancelled") == 0 ||
+	    strcmp(st, "rejected") == 0 || strcmp(st, "expired") == 0) {
+		int f = inflight_find(r, id);
+		if (f >= 0)
+			inflight_drop(r, f);
+	}
+}
+
+/* An order refused by the venue at event time ts (venue may be NULL): the error-rate breaker. */
+static int venue_error(struct lyra_risk *r, int64_t ts, const char *v)
+{
+	struct eff e;
+	if (ring_push(&r->venue_err, ts) != 0)
+		return -1;
+	int64_t n = ring_count(&r->venue_err, 0, ts);
+	if (limit_for(r, L_VENUE_ERRORS, NULL, NULL, NULL, &e) &&
+	    lyra_dec_cmp(lyra_dec_from_int(n), e.val) > 0) {
+		char why[200];
+		snprintf(why, sizeof why, "venue_errors: %lld orders refused by the venue "
+		         "within a minute exceed %s (last: %s)", (long long)n, e.text, v ? v : "?");
+		trip(r, LYRA_RISK_HALTED, why);
+	}
+	return 0;
+}
+
 int lyra_risk_observe(struct lyra_risk *r, const char *type, const json_t *rec)
 {
 	struct lyra_dec a, b, m;
@@ -800,57 +883,105 @@ int lyra_risk_observe(struct lyra_risk *r, const char *type, const json_t *rec)
 		if (!id || !st)
 			return lyra_error(LYRA_EX_DATAERR, "order_event: missing field '%s'",
 			                  id ? "status" : "id");
-		if (strcmp(st, "filled") == 0 || strcmp(st, "cancelled") == 0 ||
-		    strcmp(st, "rejected") == 0 || strcmp(st, "expired") == 0) {
-			int f = inflight_find(r, id);
-			if (f >= 0)
-				inflight_drop(r, f);
-		}
+		event_status(r, id, st);
 		/* a refusal by the venue itself: oms names the error kind in "error" */
-		struct eff e;
 		int64_t ts;
 		if (strcmp(st, "rejected") == 0 && json_is_string(json_object_get(rec, "error"))) {
-			if (lyra_json_get_ts(rec, "ts", &ts) != 0 || ring_push(&r->venue_err, ts) != 0)
+			if (lyra_json_get_ts(rec, "ts", &ts) != 0)
 				return -1;
-			int64_t n = ring_count(&r->venue_err, 0, ts);
-			if (limit_for(r, L_VENUE_ERRORS, NULL, NULL, NULL, &e) &&
-			    lyra_dec_cmp(lyra_dec_from_int(n), e.val) > 0) {
-				const char *v = json_string_value(json_object_get(rec, "venue"));
-				char why[200];
-				snprintf(why, sizeof why, "venue_errors: %lld orders refused by the venue "
-				         "within a minute exceed %s (last: %s)", (long long)n, e.text,
-				         v ? v : "?");
-				trip(r, LYRA_RISK_HALTED, why);
-			}
+			return venue_error(r, ts, json_string_value(json_object_get(rec, "venue")));
 		}
 		return 0;
 	}
 	return 0;
 }
 
+int lyra_risk_observe_flat(struct lyra_risk *r, const struct lyra_fj *fj)
+{
+	const char *type = lyra_fj_str(fj, "type");
+	struct lyra_dec a, b, m;
+	int64_t ts;
+	if (!type || lyra_fj_ts(lyra_fj_get(fj, "ts"), &ts) != 0)
+		return LYRA_RISK_DECLINE;
+	if (strcmp(type, "bbo") == 0 || strcmp(type, "trade") == 0) {
+		const char *v = lyra_fj_str(fj, "venue"), *s = lyra_fj_str(fj, "symbol");
+		int bbo = type[0] == 'b';
+		if (!v || !s || lyra_fj_dec(lyra_fj_get(fj, bbo ? "bid_px" : "px"), &a) != 0 ||
+		    (bbo && lyra_fj_dec(lyra_fj_get(fj, "ask_px"), &b) != 0))
+			return LYRA_RISK_DECLINE;
+		if (bbo && mid(a, b, &m) != 0)
+			return -1;
+		return mark_at(r, v, s, ts, bbo ? m : a);
+	}
+	if (strcmp(type, "order_event") == 0) {
+		const char *id = lyra_fj_str(fj, "id"), *st = lyra_fj_str(fj, "status");
+		if (!id || !st)
+			return LYRA_RISK_DECLINE;
+		event_status(r, id, st);
+		if (strcmp(st, "rejected") == 0 && lyra_fj_str(fj, "error"))
+			return venue_error(r, ts, lyra_fj_str(fj, "venue"));
+		return 0;
+	}
+	return LYRA_RISK_DECLINE;
+}
+
 /* ---- checking an order ---- */
 
-struct check {
-	json_t *passed, *reasons;
+/* An order's fields as the rules read them, from a jansson record or a flat one. */
+struct order {
+	const char *id, *venue, *symbol, *side, *kind;
+	const char *strategy;   /* NULL when absent or not a string */
+	int64_t ts;
+	struct lyra_dec qty, px;
+	int has_px;
 };
+
+struct check {
+	struct outcome *o;
+};
+
+static int out_text(struct outcome *o, const char *s, size_t *at)
+{
+	if (!s) {
+		*at = NOSTR;
+		return 0;
+	}
+	size_t n = strlen(s) + 1;
+	if (o->captext - o->ntext < n) {
+		size_t cap = o->captext ? o->captext : 1024;
+		while (cap - o->ntext < n)
+			cap *= 2;
+		char *t = realloc(o->text, cap);
+		if (!t)
+			return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+		o->text = t;
+		o->captext = cap;
+	}
+	memcpy(o->text + o->ntext, s, n);
+	*at = o->ntext;
+	o->ntext += n;
+	return 0;
+}
 
 static int fail_rule(struct check *c, const char *rule, const char *scope, const char *limit,
                      const char *value)
 {
-	json_t *o = json_object();
-	if (!o)
-		return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
-	json_object_set_new(o, "rule", json_string(rule));
-	json_object_set_new(o, "scope", json_string(scope));
-	json_object_set_new(o, "limit", json_string(limit));
-	json_object_set_new(o, "value", json_string(value));
-	json_array_append_new(c->reasons, o);
+	struct outcome *o = c->o;
+	if (o->nreasons == MAX_RULES)
+		return lyra_error(LYRA_EX_SOFTWARE, "too many failed rules");
+	struct reason *x = &o->reason[o->nreasons];
+	x->rule = rule;
+	if (out_text(o, scope, &x->scope) != 0 || out_text(o, limit, &x->limit) != 0 ||
+	    out_text(o, value, &x->value) != 0)
+		return -1;
+	o->nreasons++;
 	return 0;
 }
 
 static void pass_rule(struct check *c, const char *rule)
 {
-	json_array_append_new(c->passed, json_string(rule));
+	if (c->o->npassed < MAX_RULES)
+		c->o->passed[c->o->npassed++] = rule;
 }
 
 /* Compare value with the limit (value > limit fails) and record the outcome. */
@@ -906,30 +1037,29 @@ static int in_list(const char *list, const char *item)
 	return 0;
 }
 
-static int round_field(json_t *rec, json_t **rounded, const char *key, struct lyra_dec *v,
+/* Round a field (px, then qty) to its step; the record gets the new value when it is written. */
+static int round_field(struct check *c, const char *key, struct lyra_dec *v,
                        struct lyra_dec step, enum lyra_round mode)
 {
 	struct lyra_dec to;
-	char a[LYRA_DEC_STRLEN], b[LYRA_DEC_STRLEN];
-	if (lyra_dec_round_to(*v, step, mode, &to) != 0)
+	struct outcome *o = c->o;
+	if (lyra_dec_round_to(*v, step, mode, &to) != 0 || o->nrounded == 2)
 		return -1;
-	if (!*rounded)
-		*rounded = json_object();
-	lyra_dec_format(*v, a);
-	lyra_dec_format(to, b);
-	json_object_set_new(*rounded, key, json_pack("{ssss}", "from", a, "to", b));
+	o->rounded[o->nrounded].key = key;
+	lyra_dec_format(*v, o->rounded[o->nrounded].from);
+	lyra_dec_format(to, o->rounded[o->nrounded].to);
+	o->nrounded++;
 	*v = to;
-	return lyra_json_set_dec(rec, key, to);
+	return 0;
 }
 
-static int check_instrument(struct check *c, const struct sym *s, json_t *rec, unsigned flags,
-                            struct lyra_dec *px, int has_px, struct lyra_dec *qty, json_t **rounded)
+static int check_instrument(struct check *c, const struct sym *s, const char *side, unsigned flags,
+                            struct lyra_dec *px, int has_px, struct lyra_dec *qty)
 {
 	char a[LYRA_DEC_STRLEN], b[LYRA_DEC_STRLEN];
-	const char *side = lyra_json_get_str(rec, "side");
 	if (has_px && lyra_dec_sign(s->tick) > 0) {
 		if (!lyra_dec_is_multiple(*px, s->tick) && (flags & LYRA_RISK_ROUND)) {
-			if (round_field(rec, rounded, "px", px, s->tick,
+			if (round_field(c, "px", px, s->tick,
 			                side[0] == 'b' ? LYRA_ROUND_DOWN : LYRA_ROUND_UP) != 0)
 				return -1;
 		}
@@ -944,7 +1074,7 @@ static int check_instrument(struct check *c, const struct sym *s, json_t *rec, u
 	}
 	if (lyra_dec_sign(s->lot) > 0) {
 		if (!lyra_dec_is_multiple(*qty, s->lot) && (flags & LYRA_RISK_ROUND)) {
-			if (round_field(rec, rounded, "qty", qty, s->lot, LYRA_ROUND_TRUNC) != 0)
+			if (round_field(c, "qty", qty, s->lot, LYRA_ROUND_TRUNC) != 0)
 				return -1;
 		}
 		if (lyra_dec_is_multiple(*qty, s->lot)) {
@@ -978,44 +1108,41 @@ static int is_reducing(const struct sym *s, int buy, struct lyra_dec qty)
 	return lyra_dec_cmp(total, dabs(s->pos)) <= 0;
 }
 
-int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
+static int order_side_ok(const struct order *o)
 {
-	const char *id = lyra_json_get_str(rec, "id"), *venue = lyra_json_get_str(rec, "venue");
-	const char *symbol = lyra_json_get_str(rec, "symbol"), *side = lyra_json_get_str(rec, "side");
-	const char *kind = lyra_json_get_str(rec, "kind");
-	const json_t *jstrat = json_object_get(rec, "strategy");
-	const char *strategy = json_is_string(jstrat) ? json_string_value(jstrat) : NULL;
-	struct lyra_dec px = lyra_dec_zero(), qty, notional = lyra_dec_zero(), t, u;
-	int64_t ts;
+	if (strcmp(o->side, "buy") != 0 && strcmp(o->side, "sell") != 0)
+		return lyra_error(LYRA_EX_DATAERR, "order: bad side '%s': expected buy or sell", o->side);
+	return 0;
+}
+
+static int order_amounts_ok(const struct order *o)
+{
+	if (lyra_dec_sign(o->qty) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "order: qty must be positive");
+	if (o->has_px && lyra_dec_sign(o->px) <= 0)
+		return lyra_error(LYRA_EX_DATAERR, "order: px must be positive");
+	if (!o->has_px && strcmp(o->kind, "market") != 0)
+		return lyra_error(LYRA_EX_DATAERR, "order: missing field 'px' (kind '%s')", o->kind);
+	return 0;
+}
+
+/* The rules: the verdict (and what it rests on in r->out), or -1 with error.h. */
+static int check_rules(struct lyra_risk *r, const struct order *o, unsigned flags)
+{
+	const char *id = o->id, *venue = o->venue, *symbol = o->symbol, *strategy = o->strategy;
+	struct lyra_dec px = o->px, qty = o->qty, notional = lyra_dec_zero(), t, u;
+	int64_t ts = o->ts;
+	int has_px = o->has_px;
 	char a[LYRA_DEC_STRLEN], b[LYRA_DEC_STRLEN];
 	struct eff e;
 
-	if (!id || !venue || !symbol || !side || !kind)
-		return lyra_error(LYRA_EX_DATAERR, "order: missing field '%s'", !id ? "id" :
-		                  !venue ? "venue" : !symbol ? "symbol" : !side ? "side" : "kind");
-	if (strcmp(side, "buy") != 0 && strcmp(side, "sell") != 0)
-		return lyra_error(LYRA_EX_DATAERR, "order: bad side '%s': expected buy or sell", side);
-	if (lyra_json_get_dec(rec, "qty", &qty) != 0 || lyra_json_get_ts(rec, "ts", &ts) != 0)
-		return lyra_error_wrap("order");
-	int has_px = lyra_json_opt_dec(rec, "px", &px);
-	if (has_px < 0)
-		return lyra_error_wrap("order");
-	has_px = !has_px;
-	if (lyra_dec_sign(qty) <= 0)
-		return lyra_error(LYRA_EX_DATAERR, "order: qty must be positive");
-	if (has_px && lyra_dec_sign(px) <= 0)
-		return lyra_error(LYRA_EX_DATAERR, "order: px must be positive");
-	if (!has_px && strcmp(kind, "market") != 0)
-		return lyra_error(LYRA_EX_DATAERR, "order: missing field 'px' (kind '%s')", kind);
-
-	int buy = side[0] == 'b';
+	int buy = o->side[0] == 'b';
 	int si = sym_find(r, venue, symbol, 1);
 	if (si < 0)
 		return -1;
-	struct check c = { json_array(), json_array() };
-	json_t *rounded = NULL;
-	if (!c.passed || !c.reasons)
-		goto oom;
+	struct check c = { &r->out };
+	r->out.npassed = r->out.nreasons = r->out.nrounded = 0;
+	r->out.ntext = 0;
 
 	switch (r->state) {
 	case LYRA_RISK_HALTED:
@@ -1050,7 +1177,7 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 		}
 	}
 	if (r->syms[si].has_market &&
-	    check_instrument(&c, &r->syms[si], rec, flags, &px, has_px, &qty, &rounded) != 0)
+	    check_instrument(&c, &r->syms[si], o->side, flags, &px, has_px, &qty) != 0)
 		goto fail;
 	struct sym *s = &r->syms[si];
 
@@ -1211,7 +1338,7 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 		}
 	}
 
-	int verdict = json_array_size(c.reasons) ? LYRA_RISK_REJECT : LYRA_RISK_PASS;
+	int verdict = r->out.nreasons ? LYRA_RISK_REJECT : LYRA_RISK_PASS;
 	if (ring_push(verdict == LYRA_RISK_PASS ? &r->passed : &r->rejects, ts) != 0)
 		goto fail;
 	if (verdict == LYRA_RISK_PASS) {
@@ -1233,13 +1360,8 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 		r->nfl++;
 		if (has_px)
 			s->last_px = px;
-		json_object_set_new(rec, "risk", json_pack("{ssso}", "state",
-		                    lyra_risk_state_name(r->state), "checks", c.passed));
-		c.passed = NULL;
+		r->out.state = lyra_risk_state_name(r->state);
 	} else {
-		json_object_set_new(rec, "type", json_string("reject"));
-		json_object_set_new(rec, "reasons", c.reasons);
-		c.reasons = NULL;
 		if (limit_for(r, L_REJECT_STORM, NULL, NULL, NULL, &e)) {
 			int64_t n = ring_count(&r->rejects, 0, ts);
 			struct lyra_dec dn = lyra_dec_from_int(n);
@@ -1251,18 +1373,273 @@ int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
 			}
 		}
 	}
-	if (rounded)
-		json_object_set_new(rec, "rounded", rounded);
-	json_decref(c.passed);
-	json_decref(c.reasons);
 	return verdict;
 oom:
 	lyra_error(LYRA_EX_SOFTWARE, "out of memory");
 fail:
-	json_decref(rounded);
-	json_decref(c.passed);
-	json_decref(c.reasons);
 	return -1;
+}
+
+static const char *out_str(const struct outcome *o, size_t at)
+{
+	return at == NOSTR ? NULL : o->text + at;
+}
+
+/* Write the outcome into a jansson record: a pass gets "risk", a reject type "reject" and
+ * "reasons", then "rounded"; rounded fields get their new values. */
+static void apply_json(const struct lyra_risk *r, json_t *rec, int verdict)
+{
+	const struct outcome *o = &r->out;
+	json_t *rounded = NULL;
+	for (unsigned k = 0; k < o->nrounded; k++) {
+		if (!rounded)
+			rounded = json_object();
+		json_object_set_new(rounded, o->rounded[k].key, json_pack("{ssss}", "from",
+		                    o->rounded[k].from, "to", o->rounded[k].to));
+		json_object_set_new(rec, o->rounded[k].key, json_string(o->rounded[k].to));
+	}
+	if (verdict == LYRA_RISK_PASS) {
+		json_t *checks = json_array();
+		for (unsigned i = 0; i < o->npassed; i++)
+			json_array_append_new(checks, json_string(o->passed[i]));
+		json_object_set_new(rec, "risk", json_pack("{ssso}", "state", o->state, "checks",
+		                                           checks));
+	} else {
+		json_t *reasons = json_array();
+		json_object_set_new(rec, "type", json_string("reject"));
+		for (unsigned i = 0; i < o->nreasons; i++) {
+			const struct reason *x = &o->reason[i];
+			json_t *j = json_object();
+			json_object_set_new(j, "rule", json_string(x->rule));
+			json_object_set_new(j, "scope", json_string(out_str(o, x->scope)));
+			json_object_set_new(j, "limit", json_string(out_str(o, x->limit)));
+			json_object_set_new(j, "value", json_string(out_str(o, x->value)));
+			json_array_append_new(reasons, j);
+		}
+		json_object_set_new(rec, "reasons", reasons);
+	}
+	if (rounded)
+		json_object_set_new(rec, "rounded", rounded);
+}
+
+int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags)
+{
+	struct order o = { 0 };
+	o.id = lyra_json_get_str(rec, "id");
+	o.venue = lyra_json_get_str(rec, "venue");
+	o.symbol = lyra_json_get_str(rec, "symbol");
+	o.side = lyra_json_get_str(rec, "side");
+	o.kind = lyra_json_get_str(rec, "kind");
+	const json_t *jstrat = json_object_get(rec, "strategy");
+	o.strategy = json_is_string(jstrat) ? json_string_value(jstrat) : NULL;
+	o.px = lyra_dec_zero();
+
+	if (!o.id || !o.venue || !o.symbol || !o.side || !o.kind)
+		return lyra_error(LYRA_EX_DATAERR, "order: missing field '%s'", !o.id ? "id" :
+		                  !o.venue ? "venue" : !o.symbol ? "symbol" : !o.side ? "side" : "kind");
+	if (order_side_ok(&o) != 0)
+		return -1;
+	if (lyra_json_get_dec(rec, "qty", &o.qty) != 0 || lyra_json_get_ts(rec, "ts", &o.ts) != 0)
+		return lyra_error_wrap("order");
+	int has_px = lyra_json_opt_dec(rec, "px", &o.px);
+	if (has_px < 0)
+		return lyra_error_wrap("order");
+	o.has_px = !has_px;
+	if (order_amounts_ok(&o) != 0)
+		return -1;
+	int verdict = check_rules(r, &o, flags);
+	if (verdict >= 0)
+		apply_json(r, rec, verdict);
+	return verdict;
+}
+
+/* A member of an object being written, as json_object_set_new(obj, key, json_string(s)) would
+ * have it: left out when s is NULL or not valid UTF-8. */
+static void put_member(struct lyra_fj_out *w, int *first, const char *key, const char *s)
+{
+	if (!s || !lyra_fj_utf8_ok(s, strlen(s)))
+		return;
+	if (!*first)
+		lyra_fj_put(w, ",", 1);
+	*first = 0;
+	lyra_fj_put_str(w, key, strlen(key));
+	lyra_fj_put(w, ":", 1);
+	lyra_fj_put_str(w, s, strlen(s));
+}
+
+static void put_key(struct lyra_fj_out *w, const char *key, size_t n)
+{
+	lyra_fj_put_str(w, key, n);
+	lyra_fj_put(w, ":", 1);
+}
+
+static void put_risk(struct lyra_fj_out *w, struct outcome *o)
+{
+	lyra_fj_put_cstr(w, "{\"state\":");
+	lyra_fj_put_str(w, o->state, strlen(o->state));
+	lyra_fj_put_cstr(w, ",\"checks\":[");
+	if (o->nck != o->npassed || memcmp(o->ck, o->passed, o->npassed * sizeof *o->ck) != 0) {
+		/* rule names are plain lower-case ASCII (< 30 bytes): quoted as they are */
+		char *t = o->ck_text;
+		for (unsigned i = 0; i < o->npassed; i++) {
+			size_t n = strlen(o->passed[i]);
+			if (i)
+				*t++ = ',';
+			*t++ = '"';
+			memcpy(t, o->passed[i], n);
+			t += n;
+			*t++ = '"';
+		}
+		o->nck_text = (size_t)(t - o->ck_text);
+		memcpy(o->ck, o->passed, o->npassed * sizeof *o->ck);
+		o->nck = o->npassed;
+	}
+	lyra_fj_put(w, o->ck_text, o->nck_text);
+	lyra_fj_put_cstr(w, "]}");
+}
+
+/* f's key is the literal k */
+#define KEY_IS(f, k) ((f)->klen == sizeof(k) - 1 && memcmp((f)->key, k, sizeof(k) - 1) == 0)
+
+static void put_reasons(struct lyra_fj_out *w, const struct outcome *o)
+{
+	lyra_fj_put(w, "[", 1);
+	for (unsigned i = 0; i < o->nreasons; i++) {
+		const struct reason *x = &o->reason[i];
+		int first = 1;
+		lyra_fj_put(w, i ? ",{" : "{", i ? 2 : 1);
+		put_member(w, &first, "rule", x->rule);
+		put_member(w, &first, "scope", out_str(o, x->scope));
+		put_member(w, &first, "limit", out_str(o, x->limit));
+		put_member(w, &first, "value", out_str(o, x->value));
+		lyra_fj_put(w, "}", 1);
+	}
+	lyra_fj_put(w, "]", 1);
+}
+
+static void put_rounded(struct lyra_fj_out *w, const struct outcome *o)
+{
+	lyra_fj_put(w, "{", 1);
+	for (unsigned k = 0; k < o->nrounded; k++) {
+		if (k)
+			lyra_fj_put(w, ",", 1);
+		put_key(w, o->rounded[k].key, strlen(o->rounded[k].key));
+		lyra_fj_put_cstr(w, "{\"from\":");
+		lyra_fj_put_str(w, o->rounded[k].from, strlen(o->rounded[k].from));
+		lyra_fj_put_cstr(w, ",\"to\":");
+		lyra_fj_put_str(w, o->rounded[k].to, strlen(o->rounded[k].to));
+		lyra_fj_put(w, "}", 1);
+	}
+	lyra_fj_put(w, "}", 1);
+}
+
+/* The flat record written as apply_json and lyra_out_json would write it: members in their
+ * order, replaced values in place, new members at the end in the order apply_json adds them. */
+static void emit_flat(struct outcome *o, const struct lyra_fj *fj, const struct order *ord,
+                      int verdict, struct lyra_fj_out *w)
+{
+	int pass = verdict == LYRA_RISK_PASS, have_main = 0, have_rounded = 0;
+	const char *span = NULL;   /* unchanged members copied as one run of the line */
+	size_t spanlen = 0;
+	lyra_fj_put(w, "{", 1);
+	for (int i = 0; i < fj->n; i++) {
+		const struct lyra_fj_field *f = &fj->f[i];
+		const char *k = f->key;
+		int type = !pass && KEY_IS(f, "type");
+		int main = pass ? KEY_IS(f, "risk") : KEY_IS(f, "reasons");
+		int rnd = o->nrounded && KEY_IS(f, "rounded");
+		unsigned r = o->nrounded;
+		for (unsigned j = 0; j < o->nrounded; j++)
+			if (strcmp(k, o->rounded[j].key) == 0)
+				r = j;
+		/* a string "ts" was made an integer: written from its value */
+		int ts_str = f->kind == LYRA_FJ_STR && KEY_IS(f, "ts");
+		if (f->canon && !type && !main && !rnd && r == o->nrounded && !ts_str) {
+			if (spanlen && span + spanlen + 1 == f->raw && span[spanlen] == ',') {
+				spanlen += 1 + f->rawlen;
+				continue;
+			}
+			if (spanlen)
+				lyra_fj_put(w, span, spanlen);
+			if (i)
+				lyra_fj_put(w, ",", 1);
+			span = f->raw;
+			spanlen = f->rawlen;
+			continue;
+		}
+		if (spanlen)
+			lyra_fj_put(w, span, spanlen);
+		spanlen = 0;
+		if (i)
+			lyra_fj_put(w, ",", 1);
+		if (!type && !main && !rnd && r == o->nrounded && !ts_str) {
+			lyra_fj_put_member(w, f);
+			continue;
+		}
+		put_key(w, k, f->klen);
+		if (type) {
+			lyra_fj_put_cstr(w, "\"reject\"");
+		} else if (main) {
+			if (pass)
+				put_risk(w, o);
+			else
+				put_reasons(w, o);
+			have_main = 1;
+		} else if (rnd) {
+			put_rounded(w, o);
+			have_rounded = 1;
+		} else if (r < o->nrounded) {
+			lyra_fj_put_str(w, o->rounded[r].to, strlen(o->rounded[r].to));
+		} else {
+			lyra_fj_put_int(w, ord->ts);
+		}
+	}
+	if (spanlen)
+		lyra_fj_put(w, span, spanlen);
+	if (!have_main) {
+		lyra_fj_put(w, ",", 1);
+		put_key(w, pass ? "risk" : "reasons", pass ? 4 : 7);
+		if (pass)
+			put_risk(w, o);
+		else
+			put_reasons(w, o);
+	}
+	if (o->nrounded && !have_rounded) {
+		lyra_fj_put_cstr(w, ",\"rounded\":");
+		put_rounded(w, o);
+	}
+	lyra_fj_put(w, "}", 1);
+}
+
+int lyra_risk_check_flat(struct lyra_risk *r, const struct lyra_fj *fj, unsigned flags,
+                         struct lyra_fj_out *w)
+{
+	struct order o = { 0 };
+	o.id = lyra_fj_str(fj, "id");
+	o.venue = lyra_fj_str(fj, "venue");
+	o.symbol = lyra_fj_str(fj, "symbol");
+	o.side = lyra_fj_str(fj, "side");
+	o.kind = lyra_fj_str(fj, "kind");
+	o.strategy = lyra_fj_str(fj, "strategy");
+	o.px = lyra_dec_zero();
+	/* anything lyra_risk_check would refuse while reading fields goes to it */
+	if (!lyra_fj_str(fj, "type") || !o.id || !o.venue || !o.symbol || !o.side || !o.kind ||
+	    lyra_fj_dec(lyra_fj_get(fj, "qty"), &o.qty) != 0 ||
+	    lyra_fj_ts(lyra_fj_get(fj, "ts"), &o.ts) != 0)
+		return LYRA_RISK_DECLINE;
+	const struct lyra_fj_field *fpx = lyra_fj_get(fj, "px");
+	o.has_px = fpx && fpx->kind != LYRA_FJ_NULL;
+	if (o.has_px && lyra_fj_dec(fpx, &o.px) != 0)
+		return LYRA_RISK_DECLINE;
+	if (order_side_ok(&o) != 0 || order_amounts_ok(&o) != 0)
+		return -1;
+	int verdict = check_rules(r, &o, flags);
+	if (verdict < 0)
+		return -1;
+	emit_flat(&r->out, fj, &o, verdict, w);
+	if (w->oom)
+		return lyra_error(LYRA_EX_SOFTWARE, "out of memory");
+	return verdict;
 }
 
 /* ---- risk parity ---- */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "decimal.h"
+#include "flatjson.h"
 #include "store.h"
 
 enum lyra_risk_state { LYRA_RISK_ACTIVE, LYRA_RISK_REDUCING, LYRA_RISK_HALTED };
@@ -71,6 +72,20 @@ enum { LYRA_RISK_PASS = 0, LYRA_RISK_REJECT = 1 };
  * failed rule. Returns LYRA_RISK_PASS, LYRA_RISK_REJECT, or -1 with error.h (LYRA_EX_DATAERR)
  * when the order itself is malformed (then rec is untouched). */
 int lyra_risk_check(struct lyra_risk *r, json_t *rec, unsigned flags);
+
+/* The flat path (riskcheck check): the same engine fed from a record scanned by lyra_fj_scan
+ * (flatjson.h) instead of a jansson DOM, with the same results byte for byte. Both return
+ * LYRA_RISK_DECLINE, having changed nothing, when the record is not one they take (another
+ * type, a field missing or of another kind, a bad "ts"): the caller then parses the line with
+ * lyra_record_parse and uses lyra_risk_observe / lyra_risk_check, which explain. */
+#define LYRA_RISK_DECLINE 2
+/* bbo, trade and order_event records, as lyra_risk_observe: 0, -1 with error.h, or DECLINE. */
+int lyra_risk_observe_flat(struct lyra_risk *r, const struct lyra_fj *fj);
+/* An order, as lyra_risk_check: LYRA_RISK_PASS or LYRA_RISK_REJECT with the output line (what
+ * lyra_out_json would write for the changed record) appended to w; -1 with error.h (the same
+ * message as lyra_risk_check); or DECLINE. */
+int lyra_risk_check_flat(struct lyra_risk *r, const struct lyra_fj *fj, unsigned flags,
+                         struct lyra_fj_out *w);
 
 /* A breaker tripped since the last call (daily_loss or drawdown_pct: REDUCING; reject_storm:
  * HALTED): returns 1 with the new state and a reason (borrowed, valid until the next engine
