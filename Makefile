@@ -28,7 +28,8 @@ LDLIBS    = $(PKG_LIBS) -lm -lpthread
 ifdef SANITIZE
   B        = build/san
   BIN      = build/san/bin
-  ALL_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+  ALL_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+                -DLYRA_SANITIZER_BUILD
   LDFLAGS  += -fsanitize=$(SANITIZE)
 else
   B        = build/plain
