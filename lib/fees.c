@@ -173,7 +173,13 @@ static int parse_fee(const char *path, unsigned line, const char *s, struct lyra
 	return 0;
 }
 
-int lyra_fees_load(struct lyra_fees *f, const char *path)
+/* Calls row() with the whitespace-separated words of every line of path that has any ('#'
+ * starts a comment); n is MAX_WORDS + 1 when a line has more than MAX_WORDS, so a row with too
+ * many is refused, never cut short. Stops at the first row that fails. */
+#define MAX_WORDS 5
+typedef int (*row_fn)(void *ctx, const char *path, unsigned line, char **tok, int n);
+
+static int each_row(const char *path, row_fn row, void *ctx)
 {
 	FILE *fp = fopen(path, "r");
 	if (!fp)
@@ -186,36 +192,40 @@ int lyra_fees_load(struct lyra_fees *f, const char *path)
 		char *hash = strchr(buf, '#');
 		if (hash)
 			*hash = '\0';
-		char *tok[5], *save = NULL;
+		char *tok[MAX_WORDS], *save = NULL;
 		int n = 0;
 		for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save))
-			if (n < 5)
+			if (n < MAX_WORDS)
 				tok[n++] = t;
 			else
-				n = 6;
-		if (n == 0)
-			continue;
-		if (n < 3 || n > 4) {
-			rc = lyra_error(LYRA_EX_CONFIG, "'%s' line %u: want 'VENUE SYMBOL TAKER [MAKER]'",
-			                path, line);
-			break;
-		}
-		if (strcmp(tok[0], "*") == 0 && strcmp(tok[1], "*") != 0) {
-			rc = lyra_error(LYRA_EX_CONFIG, "'%s' line %u: a venue '*' needs symbol '*'", path, line);
-			break;
-		}
-		struct lyra_dec taker, maker;
-		if (parse_fee(path, line, tok[2], &taker) != 0 ||
-		    parse_fee(path, line, n == 4 ? tok[3] : tok[2], &maker) != 0) {
-			rc = -1;
-			break;
-		}
-		rc = put(f, SRC_FILE, tok[0], tok[1], taker, maker);
+				n = MAX_WORDS + 1;
+		if (n > 0)
+			rc = row(ctx, path, line, tok, n);
 	}
 	if (rc == 0 && ferror(fp))
 		rc = lyra_error(LYRA_EX_IOERR, "cannot read '%s': %s", path, strerror(errno));
 	fclose(fp);
 	return rc;
+}
+
+static int fee_row(void *ctx, const char *path, unsigned line, char **tok, int n)
+{
+	struct lyra_fees *f = ctx;
+	if (n < 3 || n > 4)
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: want 'VENUE SYMBOL TAKER [MAKER]'",
+		                  path, line);
+	if (strcmp(tok[0], "*") == 0 && strcmp(tok[1], "*") != 0)
+		return lyra_error(LYRA_EX_CONFIG, "'%s' line %u: a venue '*' needs symbol '*'", path, line);
+	struct lyra_dec taker, maker;
+	if (parse_fee(path, line, tok[2], &taker) != 0 ||
+	    parse_fee(path, line, n == 4 ? tok[3] : tok[2], &maker) != 0)
+		return -1;
+	return put(f, SRC_FILE, tok[0], tok[1], taker, maker);
+}
+
+int lyra_fees_load(struct lyra_fees *f, const char *path)
+{
+	return each_row(path, fee_row, f);
 }
 
 /* ---- transfer costs ---- */
@@ -298,30 +308,12 @@ static int xline(struct lyra_xfer *x, const char *path, unsigned line, char **to
 	return 0;
 }
 
+static int xfer_row(void *ctx, const char *path, unsigned line, char **tok, int n)
+{
+	return xline(ctx, path, line, tok, n);
+}
+
 int lyra_xfer_load(struct lyra_xfer *x, const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return lyra_error(LYRA_EX_NOINPUT, "cannot open '%s': %s", path, strerror(errno));
-	char buf[512];
-	unsigned line = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(buf, sizeof buf, fp)) {
-		line++;
-		char *hash = strchr(buf, '#');
-		if (hash)
-			*hash = '\0';
-		char *tok[4], *save = NULL;
-		int n = 0;
-		for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save))
-			if (n < 4)
-				tok[n++] = t;
-		if (n == 0)
-			continue;
-		rc = xline(x, path, line, tok, n);
-	}
-	if (rc == 0 && ferror(fp))
-		rc = lyra_error(LYRA_EX_IOERR, "cannot read '%s': %s", path, strerror(errno));
-	fclose(fp);
-	return rc;
+	return each_row(path, xfer_row, x);
 }

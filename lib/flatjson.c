@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "flatjson.h"
+#include "record.h"
 #include "utf8.h"
 
 static inline int is_ws(unsigned char c)
@@ -47,17 +48,6 @@ static const unsigned char plain[256] = {
 #undef R16
 #undef R4
 };
-
-/* The same test without the >= 0x80 part (what the writer escapes). */
-static inline int clean8(const unsigned char *p)
-{
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	uint64_t x, q, b;
-	memcpy(&x, p, 8);
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & high ? 0 : 1;
-}
 
 /* The scanner reads the line and writes into a copy of it (fj->buf, same offsets): a plain
  * string or a number is used where it stands in the copy, NUL-terminated by overwriting the
@@ -432,46 +422,13 @@ int lyra_fj_out_grow(struct lyra_fj_out *w, size_t more)
 
 void lyra_fj_put_str(struct lyra_fj_out *w, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	if (n > (SIZE_MAX - 2) / 6) {
 		w->oom = 1;
 		return;
 	}
 	if (6 * n + 2 > w->cap - w->n && lyra_fj_out_grow(w, 6 * n + 2) < 0)
 		return;
-	const unsigned char *s = (const unsigned char *)str, *e = s + n;
-	char *o = w->b + w->n;
-	*o++ = '"';
-	while (s < e) {
-		const unsigned char *run = s;
-		while (e - s >= 8 && clean8(s))
-			s += 8;
-		while (s < e && *s >= 0x20 && *s != '"' && *s != '\\')
-			s++;
-		memcpy(o, run, (size_t)(s - run));
-		o += s - run;
-		if (s == e)
-			break;
-		unsigned char c = *s++;
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o++ = '"';
-	w->n = (size_t)(o - w->b);
+	w->n += lyra_json_quote(w->b + w->n, str, n);
 }
 
 void lyra_fj_put_int(struct lyra_fj_out *w, int64_t v)

@@ -45,6 +45,11 @@ int lyra_out_json(const json_t *rec);
 /* Compact encoding into a NEW malloc'd string (caller frees); NULL on allocation failure. */
 char *lyra_record_dump(const json_t *rec);
 
+/* Writes str[0..n) as a JSON string literal, quotes included, the way every record is encoded
+ * (\uXXXX for other control bytes, UTF-8 kept as is) into dst, which has room for 6n+2 bytes.
+ * Returns the bytes written. */
+size_t lyra_json_quote(char *dst, const char *str, size_t n);
+
 /* The schema: for each record type of DESIGN.md §2, the fields every instance must carry.
  * kind: "str", "dec" (decimal string or integer), "ts", "int", "levels" ([[px,qty],...]),
  * "array", "object", "any". */
